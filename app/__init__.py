@@ -1,0 +1,25 @@
+"""Flask app factory: JSON API, health check and CLI, configured from JIPPNAS_* variables."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.errors import register_error_handlers
+from app.services import init_services
+from indexer.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    init_services(app, settings)
+    register_error_handlers(app)
+
+    from app.api import bp as api_bp
+    from app.health import bp as health_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    return app

@@ -1,0 +1,102 @@
+"""The versioned JSON API: search, innovations, facets, similar and writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from app.auth import require_token
+from app.errors import ApiError
+from app.openapi import openapi_document
+from app.services import services
+from indexer.engines.base import Filters, MatchQuery
+from indexer.readers import items_from_objects
+from indexer.validation import parse_bool
+from ranking.query import QueryError, parse_search
+from ranking.similar import UnknownRecord, similar
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_SIMILAR = 50
+
+
+def _args() -> dict[str, list[str]]:
+    return {name: request.args.getlist(name) for name in request.args}
+
+
+def _not_found(record_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"no innovation with id {record_id!r}", {"id": record_id})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/search")
+def search():
+    return jsonify(services().search.search(parse_search(_args())).to_dict())
+
+
+@bp.get("/facets")
+def facets():
+    total, counts = services().engine.facets(MatchQuery(), Filters())
+    return jsonify(
+        {
+            "total": total,
+            "facets": {
+                name: [{"value": v, "count": c} for v, c in values]
+                for name, values in counts.items()
+            },
+        }
+    )
+
+
+@bp.get("/innovations/<record_id>")
+def get_innovation(record_id: str):
+    record = services().engine.get(record_id)
+    if record is None:
+        raise _not_found(record_id)
+    return jsonify(record.to_dict())
+
+
+@bp.get("/innovations/<record_id>/similar")
+def similar_innovations(record_id: str):
+    args = _args()
+    size = args.get("size", ["5"])[-1]
+    if not size.isdigit() or not 1 <= int(size) <= MAX_SIMILAR:
+        raise QueryError("size", f"must be an integer between 1 and {MAX_SIMILAR}")
+    flag = args.get("other_regions", ["false"])[-1]
+    try:
+        other_regions = parse_bool(flag)
+    except ValueError:
+        raise QueryError("other_regions", f"must be true or false, got {flag!r}") from None
+    try:
+        results = similar(services().search, record_id, int(size), other_regions)
+    except UnknownRecord:
+        raise _not_found(record_id) from None
+    return jsonify({"id": record_id, "results": results})
+
+
+@bp.post("/innovations")
+@require_token
+def create_innovations():
+    body = request.get_json(silent=True)
+    if not isinstance(body, list):
+        raise ApiError(400, "bad_body", "the body must be a JSON array of innovation records")
+    report = services().ingestor().run(items_from_objects(body))
+    results: list[dict[str, Any]] = [
+        {"index": position, "id": result.id, "status": result.status}
+        for position, result in report.written
+    ]
+    results += [r.to_dict() | {"status": "rejected"} for r in report.rejections]
+    results.sort(key=lambda r: r["index"])
+    return jsonify({"summary": report.summary(), "results": results})
+
+
+@bp.delete("/innovations/<record_id>")
+@require_token
+def delete_innovation(record_id: str):
+    if not services().engine.delete([record_id]):
+        raise _not_found(record_id)
+    return "", 204

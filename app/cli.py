@@ -1,0 +1,167 @@
+"""The `jippnas` command: ingest files, serve the app, show stats, run the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from importlib import resources
+from pathlib import Path
+
+import click
+from gunicorn.app.base import BaseApplication
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from app import create_app
+from app.services import Services
+from indexer.engines.base import Filters, MatchQuery
+from indexer.ingest import IngestReport
+from indexer.readers import UnsupportedFile, read_file
+from indexer.settings import Settings
+
+console = Console(stderr=True)
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("app").joinpath("sample", "innovations.jsonl")))
+
+
+def _count_lines(path: Path) -> int | None:
+    if path.suffix.lower() == ".json":
+        return None
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - (path.suffix.lower() == ".csv"), 0)
+
+
+def write_rejections(report: IngestReport, data_dir: Path, source: Path) -> Path | None:
+    """Rejections go to a JSON Lines report next to the data, one object per record."""
+    if not report.rejections:
+        return None
+    folder = data_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = folder / f"{source.stem}-{stamp}-rejected.jsonl"
+    with target.open("w", encoding="utf-8") as out:
+        for rejection in report.rejections:
+            out.write(json.dumps(rejection.to_dict(), ensure_ascii=False) + "\n")
+    return target
+
+
+def ingest_file(services: Services, path: Path) -> IngestReport:
+    columns = (
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"Ingesting {path.name}", total=_count_lines(path))
+        return services.ingestor().run(read_file(path), lambda n: progress.advance(task, n))
+
+
+def print_summary(report: IngestReport, report_path: Path | None) -> None:
+    table = Table(title="Ingest summary")
+    for name in ("stored (new)", "updated", "unchanged", "rejected"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        *(str(v) for v in (report.created, report.updated, report.unchanged, report.rejected))
+    )
+    console.print(table)
+    if report_path:
+        console.print(f"Rejected records (line, field, reason): {report_path}")
+        for rejection in report.rejections[:5]:
+            reasons = "; ".join(f"{e.field}: {e.reason}" for e in rejection.errors)
+            console.print(f"  {rejection.position_label} {rejection.position}: {reasons}")
+
+
+class _Gunicorn(BaseApplication):
+    """Serve the app with gunicorn (threads share one model and one engine)."""
+
+    def __init__(self, settings: Settings, options: dict[str, object]) -> None:
+        self.settings, self.options = settings, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self.settings)
+
+
+def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
+    console.print(f"Serving JIPPNas Discovery on http://{host}:{port}/ (engine: {settings.engine})")
+    _Gunicorn(
+        settings,
+        {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 120,
+            "accesslog": "-",
+        },
+    ).run()
+
+
+@click.group()
+def main() -> None:
+    """JIPPNas Discovery: search Indonesia's public-service innovations."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def ingest(file: Path) -> None:
+    """Validate, embed and store the records of FILE (.jsonl, .json or .csv)."""
+    settings = Settings.from_env()
+    services = Services(settings)
+    try:
+        report = ingest_file(services, file)
+    except UnsupportedFile as exc:
+        raise click.ClickException(str(exc)) from exc
+    print_summary(report, write_rejections(report, settings.data_dir, file))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the API and the search pages."""
+    _serve(Settings.from_env(), host, port, threads)
+
+
+@main.command()
+def stats() -> None:
+    """Show what the store holds."""
+    services = Services(Settings.from_env())
+    engine = services.engine
+    info = engine.model_info()
+    console.print(
+        f"engine: {services.settings.engine}  records: {engine.count()}  "
+        f"model: {info.name if info else '-'} ({info.dimension if info else '-'})"
+    )
+    _, facets = engine.facets(MatchQuery(), Filters())
+    for name, values in facets.items():
+        top = ", ".join(f"{v} ({c})" for v, c in values[:6])
+        console.print(f"[bold]{name}[/bold]: {top}")
+
+
+def _everything():
+    from indexer.engines.base import Filters, MatchQuery
+
+    return MatchQuery(), Filters()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    """Load the sample innovations if the store is empty, then serve."""
+    settings = Settings.from_env()
+    services = Services(settings)
+    if services.engine.count() == 0:
+        report = ingest_file(services, sample_path())
+        print_summary(report, write_rejections(report, settings.data_dir, sample_path()))
+    _serve(settings, host, port, threads=4)

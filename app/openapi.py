@@ -1,0 +1,317 @@
+"""The OpenAPI 3.0 description of the API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from indexer.schema import AGENCY_LEVELS, KEYWORD_FACETS, SECTORS
+from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS
+
+STR = {"type": "string"}
+NULLABLE_STR = {"type": "string", "nullable": True}
+INT = {"type": "integer"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _param(
+    name: str, schema: dict[str, Any], description: str, where: str = "query", many: bool = False
+) -> dict[str, Any]:
+    param = {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": {"type": "array", "items": schema} if many else schema,
+    }
+    return param | ({"style": "form", "explode": True} if many else {})
+
+
+_RECORD_ID = _param(
+    "id", {**STR, "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"}, "Innovation id", "path"
+)
+_AUTH_ERRORS = {"401": _error("No or wrong API token")}
+
+_CARD_PROPS: dict[str, Any] = {
+    "id": STR,
+    "title": STR,
+    "agency": STR,
+    "agency_level": STR,
+    "province": NULLABLE_STR,
+    "regency_city": NULLABLE_STR,
+    "sector": STR,
+    "year": INT,
+    "source_program": STR,
+    "award": NULLABLE_STR,
+    "digital": {"type": "boolean"},
+    "snippet": {**STR, "description": "HTML-escaped passage; matches wrapped in <mark>"},
+    "score": {"type": "number"},
+}
+_RECORD_PROPS: dict[str, Any] = {
+    **{k: v for k, v in _CARD_PROPS.items() if k not in ("snippet", "score")},
+    "province_code": NULLABLE_STR,
+    "regency_code": NULLABLE_STR,
+    "problem": STR,
+    "solution": STR,
+    "impact": NULLABLE_STR,
+    "tags": {"type": "array", "items": STR},
+    "source_url": NULLABLE_STR,
+    "created_at": NULLABLE_STR,
+    "updated_at": NULLABLE_STR,
+}
+_FACET_VALUE = {
+    "type": "object",
+    "required": ["value", "count"],
+    "properties": {"value": {"oneOf": [STR, INT, {"type": "boolean"}]}, "count": INT},
+}
+_FACETS = {"type": "object", "additionalProperties": {"type": "array", "items": _FACET_VALUE}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {"code": STR, "message": STR, "details": {"type": "object"}},
+            }
+        },
+    },
+    "ResultCard": {"type": "object", "required": list(_CARD_PROPS), "properties": _CARD_PROPS},
+    "Innovation": {
+        "type": "object",
+        "required": ["id", "title", "agency", "sector", "year"],
+        "properties": _RECORD_PROPS,
+    },
+    "SearchResponse": {
+        "type": "object",
+        "required": ["total", "page", "size", "took_ms", "results", "facets"],
+        "properties": {
+            "total": INT,
+            "page": INT,
+            "size": INT,
+            "took_ms": {"type": "number"},
+            "corrections": {
+                "type": "object",
+                "additionalProperties": STR,
+                "description": "Typo corrections applied: query term -> index term",
+            },
+            "results": {"type": "array", "items": _ref("ResultCard")},
+            "facets": _FACETS,
+        },
+    },
+    "SimilarResponse": {
+        "type": "object",
+        "required": ["id", "results"],
+        "properties": {
+            "id": STR,
+            "results": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        _ref("ResultCard"),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "reason": STR,
+                                "shared_terms": {"type": "array", "items": STR},
+                                "same_sector": {"type": "boolean"},
+                            },
+                        },
+                    ]
+                },
+            },
+        },
+    },
+    "WriteResponse": {
+        "type": "object",
+        "required": ["summary", "results"],
+        "properties": {
+            "summary": {
+                "type": "object",
+                "properties": {k: INT for k in ("created", "updated", "unchanged", "rejected")},
+            },
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "index": INT,
+                        "id": NULLABLE_STR,
+                        "status": {
+                            "type": "string",
+                            "enum": ["created", "updated", "unchanged", "rejected"],
+                        },
+                        "errors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"field": STR, "reason": STR},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "NewInnovation": {
+        "type": "object",
+        "required": [
+            "title",
+            "agency",
+            "agency_level",
+            "sector",
+            "year",
+            "source_program",
+            "problem",
+            "solution",
+        ],
+        "properties": {
+            **{
+                k: v
+                for k, v in _RECORD_PROPS.items()
+                if k not in ("created_at", "updated_at", "province_code", "regency_code")
+            },
+            "agency_level": {"type": "string", "enum": list(AGENCY_LEVELS)},
+            "sector": {"type": "string", "description": "One of: " + ", ".join(SECTORS)},
+        },
+    },
+}
+
+_SEARCH_PARAMS = [
+    _param("q", {**STR, "maxLength": MAX_QUERY_CHARS}, "Problem or keywords, plain text"),
+    _param("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"}, "Ranking mode"),
+    *[_param(f, STR, "Filter; repeat for OR", many=True) for f in KEYWORD_FACETS],
+    _param("year_from", {**INT, "minimum": 1900, "maximum": 2100}, "Earliest year"),
+    _param("year_to", {**INT, "minimum": 1900, "maximum": 2100}, "Latest year"),
+    _param("digital", {"type": "boolean"}, "Only digital (true) or non-digital (false)"),
+    _param("page", {**INT, "minimum": 1, "default": 1}, f"Page; page x size <= {MAX_DEPTH}"),
+    _param("size", {**INT, "minimum": 1, "maximum": MAX_SIZE, "default": 10}, "Page size"),
+    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order"),
+]
+
+PATHS: dict[str, Any] = {
+    "/api/v1/search": {
+        "get": {
+            "summary": "Search innovations (hybrid, lexical or semantic) with facet counts",
+            "parameters": _SEARCH_PARAMS,
+            "responses": {
+                "200": _json(_ref("SearchResponse"), "A page of results"),
+                "400": _error("Bad parameter"),
+                "503": _error("Engine unavailable"),
+            },
+        }
+    },
+    "/api/v1/facets": {
+        "get": {
+            "summary": "Every facet value with its count",
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["total", "facets"],
+                        "properties": {"total": INT, "facets": _FACETS},
+                    },
+                    "Facet counts",
+                )
+            },
+        }
+    },
+    "/api/v1/innovations": {
+        "post": {
+            "summary": "Create or update innovations (per-record results)",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "items": _ref("NewInnovation")}
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_ref("WriteResponse"), "Per-record results"),
+                "400": _error("Body is not a JSON array"),
+                **_AUTH_ERRORS,
+                "413": _error("Body too large"),
+            },
+        }
+    },
+    "/api/v1/innovations/{id}": {
+        "get": {
+            "summary": "One innovation",
+            "parameters": [_RECORD_ID],
+            "responses": {
+                "200": _json(_ref("Innovation"), "The innovation"),
+                "404": _error("Unknown id"),
+            },
+        },
+        "delete": {
+            "summary": "Delete an innovation",
+            "parameters": [_RECORD_ID],
+            "security": [{"bearer": []}],
+            "responses": {
+                "204": {"description": "Deleted"},
+                **_AUTH_ERRORS,
+                "404": _error("Unknown id"),
+            },
+        },
+    },
+    "/api/v1/innovations/{id}/similar": {
+        "get": {
+            "summary": "Similar innovations worth replicating, each with a reason",
+            "parameters": [
+                _RECORD_ID,
+                _param("size", {**INT, "minimum": 1, "maximum": 50, "default": 5}, "How many"),
+                _param(
+                    "other_regions",
+                    {"type": "boolean", "default": False},
+                    "Prefer innovations from other provinces",
+                ),
+            ],
+            "responses": {
+                "200": _json(_ref("SimilarResponse"), "Similar innovations"),
+                "400": _error("Bad parameter"),
+                "404": _error("Unknown id"),
+            },
+        }
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Health",
+            "responses": {
+                "200": _json({"type": "object"}, "Healthy"),
+                "503": _json({"type": "object"}, "Engine unavailable"),
+            },
+        }
+    },
+}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "JIPPNas Discovery API",
+            "version": "1.0.0",
+            "description": "Search Indonesia's public-service innovations.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

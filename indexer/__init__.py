@@ -1,0 +1,1 @@
+"""Records in: schema, validation, normalisation, text analysis, embeddings and engines."""

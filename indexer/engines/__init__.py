@@ -1,0 +1,20 @@
+"""Search engines behind one contract (see ``base.Engine``)."""
+
+from __future__ import annotations
+
+from indexer.engines.base import Engine, EngineUnavailable
+from indexer.settings import Settings
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The engine the settings ask for; OpenSearch is imported only when chosen."""
+    if settings.engine == "opensearch":
+        from indexer.engines.opensearch import OpenSearchEngine
+
+        return OpenSearchEngine(settings.opensearch_url, settings.opensearch_index)
+    from indexer.engines.embedded import EmbeddedEngine
+
+    return EmbeddedEngine(settings.data_dir)
+
+
+__all__ = ["Engine", "EngineUnavailable", "open_engine"]

@@ -1,0 +1,146 @@
+"""The engine contract: primitive writes and reads that every engine implements.
+
+Engines store records with their analysed text and vectors and answer primitive reads
+(lexical top-k, vector top-k, facet counts, get). Fusion, "more like this" and result
+assembly live once, in ``ranking``, on top of these primitives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
+
+import numpy as np
+
+from indexer.embeddings import ModelInfo
+from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, Innovation
+
+FacetValue = str | int | bool
+Facets = dict[str, list[tuple[FacetValue, int]]]
+WriteStatus = Literal["created", "updated", "unchanged"]
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot be reached right now; callers answer 503 and retry later."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Repeated values of one field are OR-ed; different fields are AND-ed."""
+
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    year_from: int | None = None
+    year_to: int | None = None
+    digital: bool | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.terms) - set(KEYWORD_FACETS)
+        if unknown:
+            raise ValueError(f"not a filterable field: {', '.join(sorted(unknown))}")
+
+    def without(self, name: str) -> Filters:
+        """The same filters minus one facet field (for disjunctive facet counts)."""
+        if name == "year":
+            return replace(self, year_from=None, year_to=None)
+        if name == "digital":
+            return replace(self, digital=None)
+        return replace(self, terms={k: v for k, v in self.terms.items() if k != name})
+
+    @property
+    def empty(self) -> bool:
+        return (
+            not self.terms
+            and self.digital is None
+            and self.year_from is None
+            and self.year_to is None
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+
+
+@dataclass
+class LexicalResult:
+    hits: list[Hit]
+    total: int
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MatchQuery:
+    """Which records count as matching a query, for totals and facet counts.
+
+    A record matches when it contains a query term (after analysis and typo correction)
+    or its vector is at least ``min_similarity`` close to ``vector``. With neither,
+    every record matches.
+    """
+
+    text: str | None = None
+    vector: np.ndarray | None = None
+    min_similarity: float = 1.0
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    id: str
+    status: WriteStatus
+
+
+class Engine(Protocol):
+    name: str
+
+    def model_info(self) -> ModelInfo | None: ...
+
+    def upsert(
+        self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
+    ) -> list[WriteResult]: ...
+
+    def delete(self, ids: Sequence[str]) -> int: ...
+
+    def get(self, record_id: str) -> Innovation | None: ...
+
+    def get_vector(self, record_id: str) -> np.ndarray | None: ...
+
+    def fingerprints(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def count(self) -> int: ...
+
+    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult: ...
+
+    def knn(
+        self,
+        vector: np.ndarray,
+        filters: Filters,
+        k: int,
+        min_similarity: float = -1.0,
+        exclude: Sequence[str] = (),
+    ) -> list[Hit]: ...
+
+    def browse(self, filters: Filters, k: int) -> list[Hit]: ...
+
+    def facets(
+        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+    ) -> tuple[int, Facets]: ...
+
+    def close(self) -> None: ...
+
+
+def ordered_facet(name: str, counts: dict[FacetValue, int]) -> list[tuple[FacetValue, int]]:
+    """One order for every engine: years newest first, others by count then value."""
+    items = [(v, c) for v, c in counts.items() if c > 0]
+    if name == "year":
+        return sorted(items, key=lambda vc: -int(vc[0]))
+    return sorted(items, key=lambda vc: (-vc[1], str(vc[0])))
+
+
+def check_vectors(records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo) -> None:
+    """Refuse a batch whose vectors do not fit it, before anything is written."""
+    shape = np.shape(vectors)
+    if shape != (len(records), model.dimension):
+        raise ValueError(
+            f"expected {len(records)} vectors of dimension {model.dimension}, got shape {shape}"
+        )

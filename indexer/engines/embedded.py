@@ -1,0 +1,383 @@
+"""The embedded engine: SQLite FTS5 for BM25, numpy for vectors and facet counts.
+
+SQLite is the only durable state: a record's JSON, facet columns, analysed text and
+vector are written in one transaction, so a crash never leaves them out of step. Reads
+use an in-memory snapshot (facet codes, the vector matrix, the vocabulary) that is
+rebuilt whenever another connection has committed a write (a generation counter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from indexer.embeddings import ModelInfo, check_model
+from indexer.engines.base import (
+    Facets,
+    Filters,
+    Hit,
+    LexicalResult,
+    MatchQuery,
+    WriteResult,
+    check_vectors,
+    ordered_facet,
+)
+from indexer.fuzzy import corrections
+from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
+from indexer.text import analyzer
+
+DB_NAME = "jippnas.sqlite3"
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    data TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    {", ".join(f"{f} TEXT" for f in KEYWORD_FACETS)},
+    year INTEGER NOT NULL,
+    digital INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    {", ".join(TEXT_FIELDS)}, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
+INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+"""
+BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Snapshot:
+    """Columnar, read-only view of the store at one generation."""
+
+    generation: int
+    ids: list[str]
+    position: dict[int, int]  # rowid -> row in the arrays below
+    codes: dict[str, np.ndarray]  # keyword facet -> int32 code per record (-1 = none)
+    values: dict[str, list[str]]  # keyword facet -> value per code
+    year: np.ndarray
+    digital: np.ndarray
+    vectors: np.ndarray
+    vocabulary: dict[str, int]
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {record_id: row for row, record_id in enumerate(self.ids)}
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        keep = np.ones(len(self.ids), dtype=bool)
+        for name, wanted in filters.terms.items():
+            index = {v: i for i, v in enumerate(self.values[name])}
+            codes = [index[v] for v in wanted if v in index]
+            keep &= np.isin(self.codes[name], codes)
+        if filters.year_from is not None:
+            keep &= self.year >= filters.year_from
+        if filters.year_to is not None:
+            keep &= self.year <= filters.year_to
+        if filters.digital is not None:
+            keep &= self.digital == filters.digital
+        return keep
+
+    def counts(self, name: str, rows: np.ndarray) -> dict:
+        if name == "year":
+            years, counts = np.unique(self.year[rows], return_counts=True)
+            return {int(y): int(c) for y, c in zip(years, counts, strict=True)}
+        if name == "digital":
+            flags = self.digital[rows]
+            return {True: int(flags.sum()), False: int((~flags).sum())}
+        codes = self.codes[name][rows]
+        tally = np.bincount(codes[codes >= 0], minlength=len(self.values[name]))
+        return {v: int(c) for v, c in zip(self.values[name], tally, strict=True)}
+
+
+class EmbeddedEngine:
+    """Engine over one SQLite file in ``data_dir``; safe for one writer, many readers."""
+
+    name = "embedded"
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / DB_NAME
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._matches: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._db().executescript(SCHEMA)
+
+    # -- connections and snapshot -------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def _generation(self) -> int:
+        row = self._db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return int(row[0])
+
+    def _view(self) -> _Snapshot:
+        generation = self._generation()
+        snap = self._snapshot
+        if snap is None or snap.generation != generation:
+            with self._lock:
+                snap = self._snapshot
+                if snap is None or snap.generation != generation:
+                    snap = self._load(generation)
+                    self._snapshot, self._matches = snap, {}
+        return snap
+
+    def _load(self, generation: int) -> _Snapshot:
+        db = self._db()
+        rows = db.execute(
+            f"SELECT rowid, id, {', '.join(KEYWORD_FACETS)}, year, digital, vector "
+            "FROM docs ORDER BY rowid"
+        ).fetchall()
+        codes: dict[str, np.ndarray] = {}
+        values: dict[str, list[str]] = {}
+        for i, name in enumerate(KEYWORD_FACETS, start=2):
+            column = [r[i] for r in rows]
+            values[name] = sorted({v for v in column if v is not None})
+            index = {v: c for c, v in enumerate(values[name])}
+            codes[name] = np.array([index.get(v, -1) for v in column], dtype=np.int32)
+        info = self.model_info()
+        dim = info.dimension if info else 0
+        vectors = (
+            np.frombuffer(b"".join(r[-1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+            if rows
+            else np.zeros((0, dim), np.float32)
+        )
+        vocabulary = dict(db.execute("SELECT term, doc FROM docs_vocab").fetchall())
+        return _Snapshot(
+            generation=generation,
+            ids=[r[1] for r in rows],
+            position={r[0]: p for p, r in enumerate(rows)},
+            codes=codes,
+            values=values,
+            year=np.array([r[-3] for r in rows], dtype=np.int32),
+            digital=np.array([bool(r[-2]) for r in rows], dtype=bool),
+            vectors=vectors,
+            vocabulary=vocabulary,
+        )
+
+    # -- writes ---------------------------------------------------------------------
+    def model_info(self) -> ModelInfo | None:
+        rows = dict(
+            self._db()
+            .execute("SELECT key, value FROM meta WHERE key IN ('model', 'dimension')")
+            .fetchall()
+        )
+        return ModelInfo(rows["model"], int(rows["dimension"])) if rows else None
+
+    def upsert(
+        self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
+    ) -> list[WriteResult]:
+        check_vectors(records, vectors, model)
+        texts = [[analyzer().analyze(r.field_text(f)) for f in TEXT_FIELDS] for r in records]
+        db = self._db()
+        results: list[WriteResult] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            check_model(self.model_info(), model)
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("model", model.name), ("dimension", str(model.dimension))],
+            )
+            for record, vector, text in zip(records, vectors, texts, strict=True):
+                results.append(self._write(db, record, vector, text))
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return results
+
+    def _write(
+        self, db: sqlite3.Connection, record: Innovation, vector: np.ndarray, text: list[str]
+    ) -> WriteResult:
+        fingerprint = record.fingerprint()
+        old = db.execute(
+            "SELECT rowid, fingerprint, created_at FROM docs WHERE id = ?", (record.id,)
+        ).fetchone()
+        if old is not None and old[1] == fingerprint:
+            return WriteResult(record.id, "unchanged")
+        now = _now()
+        created = old[2] if old else now
+        data = record.to_dict() | {"created_at": created, "updated_at": now}
+        columns = (
+            record.id,
+            json.dumps(data, ensure_ascii=False),
+            fingerprint,
+            *(getattr(record, f) for f in KEYWORD_FACETS),
+            record.year,
+            int(record.digital),
+            np.asarray(vector, np.float32).tobytes(),
+            created,
+            now,
+        )
+        if old is not None:
+            db.execute("DELETE FROM docs WHERE rowid = ?", (old[0],))
+            db.execute("DELETE FROM docs_fts WHERE rowid = ?", (old[0],))
+        marks = ", ".join("?" * len(columns))
+        cursor = db.execute(
+            f"INSERT INTO docs (id, data, fingerprint, {', '.join(KEYWORD_FACETS)}, year, "
+            f"digital, vector, created_at, updated_at) VALUES ({marks})",
+            columns,
+        )
+        db.execute(
+            f"INSERT INTO docs_fts (rowid, {', '.join(TEXT_FIELDS)}) "
+            f"VALUES (?, {', '.join('?' * len(text))})",
+            (cursor.lastrowid, *text),
+        )
+        return WriteResult(record.id, "updated" if old else "created")
+
+    def delete(self, ids: Sequence[str]) -> int:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            rowids = [
+                r[0] for i in ids for r in db.execute("SELECT rowid FROM docs WHERE id = ?", (i,))
+            ]
+            db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
+            db.executemany("DELETE FROM docs_fts WHERE rowid = ?", [(r,) for r in rowids])
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(rowids)
+
+    # -- primitive reads --------------------------------------------------------------
+    def get(self, record_id: str) -> Innovation | None:
+        row = self._db().execute("SELECT data FROM docs WHERE id = ?", (record_id,)).fetchone()
+        return Innovation.from_dict(json.loads(row[0])) if row else None
+
+    def get_vector(self, record_id: str) -> np.ndarray | None:
+        row = self._db().execute("SELECT vector FROM docs WHERE id = ?", (record_id,)).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    def fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
+        db = self._db()
+        return {
+            i: r[0]
+            for i in ids
+            for r in db.execute("SELECT fingerprint FROM docs WHERE id = ?", (i,))
+        }
+
+    def count(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
+
+    def _lexical_matches(
+        self, snap: _Snapshot, text: str
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+        """Rows matching any analysed (and typo-corrected) term, with BM25 scores."""
+        terms = list(dict.fromkeys(analyzer().tokens(text)))
+        fixed = corrections(terms, snap.vocabulary)
+        terms = list(dict.fromkeys(fixed.get(t, t) for t in terms))
+        key = (snap.generation, " ".join(terms))
+        if key not in self._matches:
+            rows: list[tuple[int, float]] = []
+            if terms:
+                query = " OR ".join(f'"{t}"' for t in terms)
+                rows = (
+                    self._db()
+                    .execute(f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (query,))
+                    .fetchall()
+                )
+            positions = np.array([snap.position[r] for r, _ in rows], dtype=np.int64)
+            scores = np.array([-s for _, s in rows], dtype=np.float64)
+            if len(self._matches) > 256:
+                self._matches.clear()
+            self._matches[key] = (positions, scores)
+        return (*self._matches[key], fixed)
+
+    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
+        snap = self._view()
+        positions, scores, fixed = self._lexical_matches(snap, text)
+        keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
+        positions, scores = positions[keep], scores[keep]
+        return LexicalResult(_top(snap, positions, scores, k), len(positions), fixed)
+
+    def knn(
+        self,
+        vector: np.ndarray,
+        filters: Filters,
+        k: int,
+        min_similarity: float = -1.0,
+        exclude: Sequence[str] = (),
+    ) -> list[Hit]:
+        snap = self._view()
+        if not snap.ids:
+            return []
+        sims = snap.vectors @ np.asarray(vector, np.float32)
+        keep = snap.mask(filters) & (sims >= min_similarity)
+        keep[[snap.row_of[i] for i in exclude if i in snap.row_of]] = False
+        positions = np.flatnonzero(keep)
+        return _top(snap, positions, sims[positions].astype(np.float64), k)
+
+    def browse(self, filters: Filters, k: int) -> list[Hit]:
+        """Records passing the filters, newest first (for an empty query)."""
+        snap = self._view()
+        positions = np.flatnonzero(snap.mask(filters))
+        order = sorted(positions.tolist(), key=lambda p: (-int(snap.year[p]), snap.ids[p]))
+        return [Hit(snap.ids[p], 0.0) for p in order[:k]]
+
+    def facets(
+        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+    ) -> tuple[int, Facets]:
+        snap = self._view()
+        matched = np.zeros(len(snap.ids), dtype=bool)
+        if match.text is None and match.vector is None:
+            matched[:] = True
+        if match.text is not None:
+            matched[self._lexical_matches(snap, match.text)[0]] = True
+        if match.vector is not None and len(snap.ids):
+            matched |= snap.vectors @ np.asarray(match.vector, np.float32) >= match.min_similarity
+        total = int((matched & snap.mask(filters)).sum())
+        facets = {
+            name: ordered_facet(name, snap.counts(name, matched & snap.mask(filters.without(name))))
+            for name in fields
+        }
+        return total, facets
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:
+    """Best k by score; ties broken by id so every engine orders them the same way."""
+    if k <= 0 or not len(positions):
+        return []
+    if len(positions) > k:
+        cut = np.argpartition(-scores, k - 1)[:k]
+        threshold = scores[cut].min()
+        cut = np.flatnonzero(scores >= threshold)
+        positions, scores = positions[cut], scores[cut]
+    hits = sorted(
+        zip(positions.tolist(), scores.tolist(), strict=True),
+        key=lambda ps: (-ps[1], snap.ids[ps[0]]),
+    )
+    return [Hit(snap.ids[p], s) for p, s in hits[:k]]

@@ -1,0 +1,122 @@
+"""The one write path: raw items -> validate -> embed -> upsert, batch by batch.
+
+Invalid records become rejections with their position, field and reason; every valid
+record in the same batch is still stored. Records whose content has not changed are
+neither re-embedded nor rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from indexer.embeddings import Embedder
+from indexer.engines.base import Engine, WriteResult
+from indexer.readers import RawItem
+from indexer.schema import FieldError, Innovation, Rejection
+from indexer.validation import validate
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    written: list[tuple[int, WriteResult]] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+    def add(self, other: IngestReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejections.extend(other.rejections)
+        self.written.extend(other.written)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
+
+def _batches(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class Ingestor:
+    """Validates, embeds and stores records; remembers ids seen so duplicates are caught."""
+
+    def __init__(self, engine: Engine, embedder: Embedder, batch_size: int = 64) -> None:
+        self.engine = engine
+        self.embedder = embedder
+        self.batch_size = batch_size
+        self._seen: dict[str, int] = {}
+
+    def run(self, items: Iterable[RawItem], progress: Progress | None = None) -> IngestReport:
+        report = IngestReport()
+        for batch in _batches(items, self.batch_size):
+            report.add(self.ingest_batch(batch))
+            if progress:
+                progress(len(batch))
+        return report
+
+    def ingest_batch(self, batch: list[RawItem]) -> IngestReport:
+        report = IngestReport()
+        valid: list[tuple[int, Innovation]] = []
+        for item in batch:
+            outcome = self._check(item)
+            if isinstance(outcome, Rejection):
+                report.rejections.append(outcome)
+            else:
+                valid.append((item.position, outcome))
+        known = self.engine.fingerprints([r.id for _, r in valid])
+        changed = [(p, r) for p, r in valid if known.get(r.id) != r.fingerprint()]
+        results = [
+            (p, WriteResult(r.id, "unchanged"))
+            for p, r in valid
+            if known.get(r.id) == r.fingerprint()
+        ]
+        if changed:
+            records = [r for _, r in changed]
+            vectors = self.embedder.encode([r.embedding_text() for r in records])
+            written = self.engine.upsert(records, vectors, self.embedder.info)
+            results += zip([p for p, _ in changed], written, strict=True)
+        for position, result in sorted(results, key=lambda pr: pr[0]):
+            setattr(report, result.status, getattr(report, result.status) + 1)
+            report.written.append((position, result))
+        return report
+
+    def _check(self, item: RawItem) -> Innovation | Rejection:
+        def reject(errors: list[FieldError], record_id: str | None = None) -> Rejection:
+            return Rejection(item.position, errors, record_id, item.position_label)
+
+        if item.data is None:
+            return reject([FieldError("record", item.error or "unreadable")])
+        outcome = validate(item.data)
+        if isinstance(outcome, list):
+            return reject(
+                outcome, item.data.get("id") if isinstance(item.data.get("id"), str) else None
+            )
+        first = self._seen.setdefault(outcome.id, item.position)
+        if first != item.position:
+            where = f"{item.position_label} {first}"
+            return reject(
+                [FieldError("id", f"duplicate id {outcome.id!r} (first at {where})")], outcome.id
+            )
+        return outcome

@@ -1,0 +1,67 @@
+"""Service configuration, read once from ``JIPPNAS_*`` environment variables.
+
+Every part (web app, CLI, Celery workers, benchmarks) builds its settings here so the
+same variables mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PREFIX = "JIPPNAS_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def _tokens(raw: str | None) -> tuple[str, ...]:
+    """Several tokens may be configured, comma-separated, so they can be rotated."""
+    return tuple(t.strip() for t in (raw or "").split(",") if t.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str = "embedded"
+    data_dir: Path = Path("var")
+    opensearch_url: str = "http://127.0.0.1:9200"
+    opensearch_index: str = "jippnas-innovations"
+    redis_url: str | None = None
+    embedding_model: str | None = None
+    api_tokens: tuple[str, ...] = field(default=(), repr=False)
+    max_body_bytes: int = 10 * 1024 * 1024
+    ingest_batch_size: int = 64
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        engine = env.get(PREFIX + "ENGINE", "embedded").strip().lower()
+        if engine not in ("embedded", "opensearch"):
+            raise ConfigError(f"{PREFIX}ENGINE must be 'embedded' or 'opensearch', got {engine!r}")
+        return cls(
+            engine=engine,
+            data_dir=Path(env.get(PREFIX + "DATA_DIR") or "var"),
+            opensearch_url=env.get(PREFIX + "OPENSEARCH_URL") or cls.opensearch_url,
+            opensearch_index=env.get(PREFIX + "OPENSEARCH_INDEX") or cls.opensearch_index,
+            redis_url=env.get(PREFIX + "REDIS_URL") or None,
+            embedding_model=env.get(PREFIX + "EMBEDDING_MODEL") or None,
+            api_tokens=_tokens(env.get(PREFIX + "API_TOKEN")),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
+            ingest_batch_size=_int(env, "INGEST_BATCH_SIZE", cls.ingest_batch_size),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,106 @@
+"""Indonesian text analysis shared by indexing and querying.
+
+lowercase -> ASCII folding -> tokens -> government synonyms/acronyms mapped to one
+canonical term -> stopwords removed -> Sastrawi stemming. Indexing and querying run the
+same chain, so "antrian puskesmas" and "antrean di Pusat Kesehatan Masyarakat" meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+TOKEN = re.compile(r"[a-z0-9]+")
+MAX_PHRASE = 8
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents ("Pelayanan Ḳesehatan" -> "pelayanan kesehatan")."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def raw_tokens(text: str) -> list[str]:
+    return TOKEN.findall(fold(text))
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("indexer").joinpath("data", name).read_text("utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    """Phrase (tuple of folded tokens) -> canonical token sequence."""
+
+    phrases: dict[tuple[str, ...], tuple[str, ...]]
+
+    @classmethod
+    def from_lines(cls, lines: list[str]) -> SynonymTable:
+        phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for line in lines:
+            members = [tuple(raw_tokens(m)) for m in line.split(",") if raw_tokens(m)]
+            for member in members[1:]:
+                phrases[member] = members[0]
+        return cls(phrases)
+
+    def apply(self, tokens: list[str]) -> list[str]:
+        """Replace the longest matching phrase at each position by its canonical form."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+                canonical = self.phrases.get(tuple(tokens[i : i + size]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += size
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
+
+@cache
+def synonym_lines() -> list[str]:
+    return _data_lines("synonyms.txt")
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    return frozenset(w for line in _data_lines("stopwords.txt") for w in line.split())
+
+
+class Analyzer:
+    """The one Indonesian analysis chain; instances are cheap after the first."""
+
+    def __init__(self) -> None:
+        self._synonyms = SynonymTable.from_lines(synonym_lines())
+        self._stopwords = stopwords()
+        self._stemmer = StemmerFactory().create_stemmer()
+        self.stem = lru_cache(maxsize=200_000)(self._stem)
+
+    def _stem(self, token: str) -> str:
+        if token.isdigit() or len(token) <= 3:
+            return token
+        return self._stemmer.stem(token) or token
+
+    def pairs(self, text: str) -> list[tuple[str, str]]:
+        """(surface word, index term) pairs, for highlighting and explanations."""
+        canonical = self._synonyms.apply(raw_tokens(text))
+        return [(t, self.stem(t)) for t in canonical if t not in self._stopwords]
+
+    def tokens(self, text: str) -> list[str]:
+        return [term for _, term in self.pairs(text)]
+
+    def analyze(self, text: str) -> str:
+        return " ".join(self.tokens(text))
+
+
+@cache
+def analyzer() -> Analyzer:
+    return Analyzer()

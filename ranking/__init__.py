@@ -1,0 +1,1 @@
+"""Queries out: parsing, hybrid fusion, "more like this", highlighting, result assembly."""

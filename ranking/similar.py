@@ -1,0 +1,107 @@
+"""More like this: practices similar in meaning and in key terms, never the record itself.
+
+Replication means learning from elsewhere, so results from the record's own province can
+be pushed back, and each result says why it was suggested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.engines.base import Filters, Hit
+from indexer.schema import Innovation
+from indexer.text import analyzer
+from ranking.fusion import reciprocal_rank_fusion
+from ranking.search import SearchService, result_card
+
+SAME_REGION_PENALTY = 0.5
+MAX_SHARED_TERMS = 5
+
+
+class UnknownRecord(LookupError):
+    """No innovation has this id."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    same_sector: bool
+    shared_terms: list[str]
+    other_region: bool
+
+    def text(self, sector: str) -> str:
+        """One short Indonesian sentence for the UI."""
+        parts = [f"sektor sama ({sector})"] if self.same_sector else []
+        if self.shared_terms:
+            parts.append("istilah bersama: " + ", ".join(self.shared_terms))
+        if self.other_region:
+            parts.append("dari daerah lain")
+        return ("; ".join(parts) or "makna serupa").capitalize()
+
+
+def _key_text(record: Innovation) -> str:
+    return " ".join([record.title, *record.tags, record.problem])
+
+
+def _surface_terms(record: Innovation) -> dict[str, str]:
+    """Index term -> first word that produced it, for readable explanations."""
+    terms: dict[str, str] = {}
+    for surface, term in analyzer().pairs(_key_text(record)):
+        terms.setdefault(term, surface)
+    return terms
+
+
+def explain(source: Innovation, other: Innovation) -> Reason:
+    mine, theirs = _surface_terms(source), _surface_terms(other)
+    shared = [mine[t] for t in mine if t in theirs and len(t) > 2][:MAX_SHARED_TERMS]
+    return Reason(
+        source.sector == other.sector,
+        shared,
+        bool(source.province and other.province != source.province),
+    )
+
+
+def similar(
+    service: SearchService, record_id: str, size: int = 5, other_regions: bool = False
+) -> list[dict[str, Any]]:
+    source = service.engine.get(record_id)
+    vector = service.engine.get_vector(record_id)
+    if source is None or vector is None:
+        raise UnknownRecord(record_id)
+    t = service.tuning
+    k = max(t.candidates, size * 4)
+    by_meaning = service.engine.knn(vector, Filters(), k, exclude=[record_id])
+    by_terms = [
+        h
+        for h in service.engine.lexical(_key_text(source), Filters(), k + 1).hits
+        if h.id != record_id
+    ]
+    fused = reciprocal_rank_fusion([(by_terms, 1.0), (by_meaning, 1.0)], t.rrf_k)
+    records = {h.id: r for h in fused if (r := service.engine.get(h.id)) is not None}
+    if other_regions:
+        fused = sorted(
+            (
+                Hit(
+                    h.id,
+                    h.score
+                    * (SAME_REGION_PENALTY if records[h.id].province == source.province else 1.0),
+                )
+                for h in fused
+                if h.id in records
+            ),
+            key=lambda h: (-h.score, h.id),
+        )
+    results = []
+    for hit in fused[:size]:
+        other = records[hit.id]
+        reason = explain(source, other)
+        card = result_card(other, hit.score, set(_surface_terms(source)))
+        results.append(
+            card
+            | {
+                "reason": reason.text(other.sector),
+                "shared_terms": reason.shared_terms,
+                "same_sector": reason.same_sector,
+            }
+        )
+    return results

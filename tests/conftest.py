@@ -1,0 +1,95 @@
+"""Shared fixtures: the embedding model (loaded once), sample data, stores and apps."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.cli import sample_path
+from indexer.embeddings import Embedder
+from indexer.engines.embedded import EmbeddedEngine
+from indexer.ingest import Ingestor
+from indexer.readers import read_file
+from indexer.settings import Settings
+
+TOKEN = "test-token-123"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, reason: str) -> None:
+    """A real part that cannot start fails the run in CI and skips locally."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def sample_file() -> Path:
+    return sample_path()
+
+
+@pytest.fixture(scope="session")
+def sample_records(sample_file: Path) -> list[dict]:
+    return [json.loads(line) for line in sample_file.read_text("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="session")
+def sample_store(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, sample_file: Path
+) -> Path:
+    """A data dir holding the sample innovations, built once and copied per use."""
+    data_dir = tmp_path_factory.mktemp("sample-store")
+    engine = EmbeddedEngine(data_dir)
+    report = Ingestor(engine, embedder).run(read_file(sample_file))
+    assert report.rejected == 0
+    engine.close()
+    return data_dir
+
+
+@pytest.fixture
+def store_copy(sample_store: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "store"
+    shutil.copytree(sample_store, target)
+    return target
+
+
+def make_app(data_dir: Path, embedder: Embedder, **overrides: object):
+    settings = Settings(data_dir=data_dir, api_tokens=(TOKEN,), **overrides)  # type: ignore[arg-type]
+    app = create_app(settings)
+    app.extensions["jippnas"].__dict__["embedder"] = embedder  # share the loaded model
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def read_app(sample_store: Path, embedder: Embedder):
+    """An app over the sample data for tests that only read."""
+    return make_app(sample_store, embedder)
+
+
+@pytest.fixture
+def client(read_app):
+    return read_app.test_client()
+
+
+@pytest.fixture
+def write_client(store_copy: Path, embedder: Embedder) -> Iterator:
+    yield make_app(store_copy, embedder).test_client()
+
+
+@pytest.fixture
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}

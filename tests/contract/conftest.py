@@ -1,0 +1,56 @@
+"""Engines under test. Every test in this package runs against each engine kind.
+
+To plug in another engine, add its name to ENGINES and a branch to ``_open``; the
+tests themselves do not change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.embeddings import Embedder
+from indexer.engines.base import Engine
+from indexer.engines.embedded import EmbeddedEngine
+from indexer.ingest import Ingestor
+from indexer.readers import read_file
+
+ENGINES = ["embedded"]
+
+
+def _open(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
+    if kind == "embedded":
+        return EmbeddedEngine(tmp / uuid.uuid4().hex)
+    raise ValueError(kind)
+
+
+@pytest.fixture(params=ENGINES, scope="session")
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_engine(
+    engine_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Callable[[], Engine]:
+    """Factory for empty engines of the current kind."""
+    return lambda: _open(engine_kind, tmp_path, request)
+
+
+@pytest.fixture(scope="session")
+def loaded_engine(
+    engine_kind: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    embedder: Embedder,
+    sample_file: Path,
+) -> Iterator[Engine]:
+    """One engine per kind holding the sample innovations (read-only tests)."""
+    engine = _open(engine_kind, tmp_path_factory.mktemp(engine_kind), request)
+    report = Ingestor(engine, embedder).run(read_file(sample_file))
+    assert report.created == 155
+    yield engine
+    engine.close()

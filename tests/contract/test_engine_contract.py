@@ -1,0 +1,165 @@
+"""The engine contract: same input, same filters -> same ids, counts and facets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer.embeddings import ModelInfo, ModelMismatch
+from indexer.engines.base import Filters, MatchQuery
+from indexer.validation import validate
+
+GENDIS = "kipp-2015-prov-dki-gendis-system-sigareng"
+
+
+def _record(**changes):
+    base = {
+        "id": "uji-1",
+        "title": "Layanan Antar Obat Puskesmas",
+        "agency": "Dinkes Kota Uji",
+        "agency_level": "kota",
+        "province": "Jawa Timur",
+        "regency_city": "Kota Malang",
+        "sector": "kesehatan",
+        "year": 2021,
+        "source_program": "KIPP",
+        "problem": "Pasien lansia antre lama untuk mengambil obat.",
+        "solution": "Obat diantar kurir puskesmas ke rumah pasien.",
+    }
+    record = validate(base | changes)
+    assert not isinstance(record, list), record
+    return record
+
+
+def test_exact_query_returns_matching_records_in_score_order(loaded_engine):
+    result = loaded_engine.lexical("puskesmas", Filters(), 200)
+    assert result.total == len(result.hits) > 5
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    for hit in result.hits[:5]:
+        record = loaded_engine.get(hit.id)
+        text = " ".join(
+            [
+                record.title,
+                record.problem,
+                record.solution,
+                record.impact or "",
+                record.agency,
+                *record.tags,
+            ]
+        ).lower()
+        assert "puskesmas" in text or "pusat kesehatan masyarakat" in text
+
+
+def test_typo_is_corrected_only_for_unknown_terms(loaded_engine):
+    exact = loaded_engine.lexical("antrean puskesmas", Filters(), 50)
+    typo = loaded_engine.lexical("antrean puskesms", Filters(), 50)
+    assert typo.corrections == {"puskesms": "puskesmas"}
+    assert exact.corrections == {}
+    assert [h.id for h in typo.hits] == [h.id for h in exact.hits]
+
+
+def test_filters_or_within_field_and_across_fields(loaded_engine):
+    jatim = Filters({"province": ("Jawa Timur",)})
+    both = Filters({"province": ("Jawa Timur", "Bali")})
+    narrowed = Filters({"province": ("Jawa Timur", "Bali"), "sector": ("kesehatan",)})
+    n_jatim = loaded_engine.facets(MatchQuery(), jatim)[0]
+    n_both = loaded_engine.facets(MatchQuery(), both)[0]
+    n_narrow = loaded_engine.facets(MatchQuery(), narrowed)[0]
+    assert (n_jatim, n_both) == (25, 31)
+    assert 0 < n_narrow < n_both
+    for hit in loaded_engine.browse(narrowed, 100):
+        record = loaded_engine.get(hit.id)
+        assert record.province in ("Jawa Timur", "Bali") and record.sector == "kesehatan"
+
+
+def test_year_and_digital_filters(loaded_engine):
+    filters = Filters(year_from=2019, year_to=2020, digital=True)
+    hits = loaded_engine.browse(filters, 200)
+    assert hits
+    assert loaded_engine.facets(MatchQuery(), filters)[0] == len(hits)
+    for hit in hits:
+        record = loaded_engine.get(hit.id)
+        assert 2019 <= record.year <= 2020 and record.digital
+
+
+def test_facets_are_disjunctive(loaded_engine):
+    """Choosing one province keeps the other provinces' counts for the same query."""
+    match = MatchQuery(text="sampah")
+    _, unfiltered = loaded_engine.facets(match, Filters())
+    total, filtered = loaded_engine.facets(match, Filters({"province": ("Bali",)}))
+    assert filtered["province"] == unfiltered["province"]
+    assert sum(c for _, c in filtered["sector"]) == total
+    bali = dict(unfiltered["province"]).get("Bali", 0)
+    assert total == bali
+
+
+def test_facet_counts_over_everything(loaded_engine):
+    total, facets = loaded_engine.facets(MatchQuery(), Filters())
+    assert total == 155
+    assert dict(facets["agency_level"])["kabupaten"] == 74
+    assert dict(facets["digital"]) == {True: 56, False: 99}
+    years = [v for v, _ in facets["year"]]
+    assert years == sorted(years, reverse=True)
+
+
+def test_knn_applies_filters_inside_the_search(loaded_engine):
+    vector = loaded_engine.get_vector(GENDIS)
+    assert vector is not None
+    nearest = loaded_engine.knn(vector, Filters(), 3)
+    assert nearest[0].id == GENDIS and nearest[0].score == pytest.approx(1.0, abs=1e-4)
+    bali = loaded_engine.knn(vector, Filters({"province": ("Bali",)}), 10)
+    assert len(bali) == 6
+    assert all(loaded_engine.get(h.id).province == "Bali" for h in bali)
+    assert GENDIS not in [h.id for h in loaded_engine.knn(vector, Filters(), 5, exclude=[GENDIS])]
+
+
+def test_upsert_reports_created_updated_unchanged(new_engine, embedder):
+    engine = new_engine()
+    record = _record()
+    vectors = embedder.encode([record.embedding_text()])
+    assert [r.status for r in engine.upsert([record], vectors, embedder.info)] == ["created"]
+    first = engine.get("uji-1")
+    assert [r.status for r in engine.upsert([record], vectors, embedder.info)] == ["unchanged"]
+    changed = _record(title="Layanan Antar Obat Lansia")
+    assert engine.upsert([changed], vectors, embedder.info)[0].status == "updated"
+    stored = engine.get("uji-1")
+    assert stored.title == "Layanan Antar Obat Lansia"
+    assert stored.created_at == first.created_at
+    assert [h.id for h in engine.lexical("lansia", Filters(), 5).hits] == ["uji-1"]
+    assert engine.lexical("obat", Filters(), 5).total == 1
+
+
+def test_delete_removes_text_facets_and_vector(new_engine, embedder):
+    engine = new_engine()
+    record = _record()
+    engine.upsert([record], embedder.encode([record.embedding_text()]), embedder.info)
+    assert engine.delete(["uji-1", "missing"]) == 1
+    assert engine.get("uji-1") is None and engine.get_vector("uji-1") is None
+    assert engine.lexical("obat", Filters(), 5).total == 0
+    assert engine.facets(MatchQuery(), Filters())[0] == 0
+
+
+def test_failed_batch_changes_nothing(new_engine, embedder):
+    """A batch that cannot be written whole leaves every record as it was."""
+    engine = new_engine()
+    first = _record()
+    engine.upsert([first], embedder.encode([first.embedding_text()]), embedder.info)
+    second = _record(id="uji-2", title="Sampah Jadi Emas")
+    vectors = embedder.encode([second.embedding_text()] * 2)
+    with pytest.raises(ValueError, match="dimension"):
+        engine.upsert([_record(title="Diubah"), second], vectors[:, :100], embedder.info)
+    assert engine.get("uji-1").title == first.title
+    assert engine.get("uji-2") is None
+    assert engine.facets(MatchQuery(), Filters())[0] == 1
+
+
+def test_refuses_vectors_from_another_model(new_engine, embedder):
+    engine = new_engine()
+    record = _record()
+    engine.upsert([record], embedder.encode([record.embedding_text()]), embedder.info)
+    with pytest.raises(ModelMismatch, match="other-model"):
+        engine.upsert(
+            [_record(id="uji-3")], np.zeros((1, 8), np.float32), ModelInfo("other-model", 8)
+        )
+    assert engine.model_info() == embedder.info
