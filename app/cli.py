@@ -165,3 +165,7 @@ def demo(host: str, port: int) -> None:
         report = ingest_file(services, sample_path())
         print_summary(report, write_rejections(report, settings.data_dir, sample_path()))
     _serve(settings, host, port, threads=4)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Indonesian analysis, typo correction, fusion and query parsing (pure logic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.engines.base import Hit
+from indexer.fuzzy import corrections
+from indexer.text import analyzer
+from ranking.fusion import reciprocal_rank_fusion
+from ranking.query import QueryError, parse_search
+
+
+def test_stemming_stopwords_and_acronyms():
+    tokens = analyzer().tokens
+    assert tokens("Antrean panjang di puskesmas") == ["antre", "panjang", "puskesmas"]
+    assert tokens("Pusat Kesehatan Masyarakat") == ["puskesmas"]
+    assert tokens("Dinas Kependudukan dan Pencatatan Sipil") == ["disdukcapil"]
+    assert tokens("e-KTP") == tokens("kartu tanda penduduk") == ["ktp"]
+    assert tokens("antrian") == tokens("antrean")
+
+
+def test_corrections_only_touch_unknown_terms():
+    vocab = {"puskesmas": 30, "antre": 5, "posyandu": 9}
+    assert corrections(["puskesms", "antre", "pos"], vocab) == {"puskesms": "puskesmas"}
+    assert corrections(["zzzzzz"], vocab) == {}
+
+
+def test_rrf_weights_and_ties():
+    fused = reciprocal_rank_fusion(
+        [([Hit("a", 9), Hit("b", 8)], 1.0), ([Hit("b", 1), Hit("c", 1)], 0.5)], k=10
+    )
+    assert [h.id for h in fused] == ["b", "a", "c"]
+    assert [h.id for h in reciprocal_rank_fusion([([Hit("z", 1)], 1), ([Hit("y", 1)], 1)])] == [
+        "y",
+        "z",
+    ]
+
+
+def test_parse_search_filters_and_defaults():
+    request = parse_search(
+        {
+            "q": ["  antre  puskesmas "],
+            "province": ["jatim", "Bali"],
+            "sector": ["Kesehatan"],
+            "digital": ["ya"],
+            "year_from": ["2019"],
+        }
+    )
+    assert request.q == "antre puskesmas" and request.mode == "hybrid"
+    assert request.filters.terms == {"province": ("Jawa Timur", "Bali"), "sector": ("kesehatan",)}
+    assert request.filters.digital is True and request.filters.year_from == 2019
+    assert (request.page, request.size, request.sort) == (1, 10, "relevance")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"size": ["0"]},
+        {"mode": ["x"]},
+        {"page": ["-1"]},
+        {"province": [f"p{i}" for i in range(21)]},
+        {"year_from": ["abc"]},
+        {"sort": ["title"]},
+    ],
+)
+def test_parse_search_rejects_bad_parameters(args):
+    with pytest.raises(QueryError):
+        parse_search(args)
