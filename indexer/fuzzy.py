@@ -19,8 +19,19 @@ def max_edits(term: str) -> int:
     return 1 if len(term) <= 6 else 2
 
 
+def closest(term: str, candidates: Mapping[str, int]) -> str | None:
+    """The candidate within ``max_edits`` of term: fewest edits, then most frequent, then a-z."""
+    limit = max_edits(term)
+    scored = [
+        (distance, -frequency, candidate)
+        for candidate, frequency in candidates.items()
+        if candidate != term and (distance := Levenshtein.distance(term, candidate)) <= limit
+    ]
+    return min(scored)[2] if scored else None
+
+
 def corrections(terms: Iterable[str], vocabulary: Mapping[str, int]) -> dict[str, str]:
-    """Map each unknown term to the closest known term (fewest edits, then most frequent)."""
+    """Map each unknown term to the closest known term (see ``closest``)."""
     fixed: dict[str, str] = {}
     for term in terms:
         limit = max_edits(term)
@@ -29,7 +40,7 @@ def corrections(terms: Iterable[str], vocabulary: Mapping[str, int]) -> dict[str
         found = process.extract(
             term, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=10
         )
-        if found:
-            best = min(found, key=lambda m: (m[1], -vocabulary[m[0]], m[0]))
-            fixed[term] = best[0]
+        best = closest(term, {match: vocabulary[match] for match, _, _ in found})
+        if best is not None:
+            fixed[term] = best
     return fixed

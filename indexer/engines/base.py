@@ -7,7 +7,8 @@ assembly live once, in ``ranking``, on top of these primitives.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from indexer.embeddings import ModelInfo
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, Innovation
+from indexer.text import analyzer
 
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
@@ -23,6 +25,18 @@ WriteStatus = Literal["created", "updated", "unchanged"]
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot be reached right now; callers answer 503 and retry later."""
+
+
+class WriteFailed(RuntimeError):
+    """Some records of a batch were refused by the engine; none of the batch was kept."""
+
+    def __init__(self, errors: Sequence[tuple[str, str]], batch_size: int) -> None:
+        self.errors = list(errors)
+        listed = "; ".join(f"{record_id}: {reason}" for record_id, reason in self.errors[:5])
+        super().__init__(
+            f"{len(self.errors)} of {batch_size} records could not be stored, so the batch "
+            f"was not written: {listed}"
+        )
 
 
 @dataclass(frozen=True)
@@ -144,3 +158,29 @@ def check_vectors(records: Sequence[Innovation], vectors: np.ndarray, model: Mod
         raise ValueError(
             f"expected {len(records)} vectors of dimension {model.dimension}, got shape {shape}"
         )
+
+
+def utc_now() -> str:
+    """Timestamp for created_at/updated_at, the same format in every engine."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def write_status(record: Innovation, old_fingerprint: str | None) -> WriteStatus:
+    """What an upsert does to a record, given the fingerprint stored for its id (if any)."""
+    if old_fingerprint is None:
+        return "created"
+    return "unchanged" if old_fingerprint == record.fingerprint() else "updated"
+
+
+def ranked(hits: Iterable[Hit], k: int) -> list[Hit]:
+    """Best k by score; ties broken by id so every engine orders them the same way."""
+    return sorted(hits, key=lambda h: (-h.score, h.id))[: max(k, 0)]
+
+
+def query_terms(
+    text: str, correct: Callable[[list[str]], dict[str, str]]
+) -> tuple[list[str], dict[str, str]]:
+    """Analysed query terms with unknown ones replaced by ``correct``'s fixes, and the fixes."""
+    terms = list(dict.fromkeys(analyzer().tokens(text)))
+    fixed = correct(terms)
+    return list(dict.fromkeys(fixed.get(t, t) for t in terms)), fixed

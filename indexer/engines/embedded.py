@@ -8,7 +8,6 @@ rebuilt whenever another connection has committed a write (a generation counter)
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import threading
@@ -29,6 +28,10 @@ from indexer.engines.base import (
     WriteResult,
     check_vectors,
     ordered_facet,
+    query_terms,
+    ranked,
+    utc_now,
+    write_status,
 )
 from indexer.fuzzy import corrections
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
@@ -56,10 +59,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
 BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -215,19 +214,19 @@ class EmbeddedEngine:
     def _write(
         self, db: sqlite3.Connection, record: Innovation, vector: np.ndarray, text: list[str]
     ) -> WriteResult:
-        fingerprint = record.fingerprint()
         old = db.execute(
             "SELECT rowid, fingerprint, created_at FROM docs WHERE id = ?", (record.id,)
         ).fetchone()
-        if old is not None and old[1] == fingerprint:
-            return WriteResult(record.id, "unchanged")
-        now = _now()
+        status = write_status(record, old[1] if old else None)
+        if status == "unchanged":
+            return WriteResult(record.id, status)
+        now = utc_now()
         created = old[2] if old else now
         data = record.to_dict() | {"created_at": created, "updated_at": now}
         columns = (
             record.id,
             json.dumps(data, ensure_ascii=False),
-            fingerprint,
+            record.fingerprint(),
             *(getattr(record, f) for f in KEYWORD_FACETS),
             record.year,
             int(record.digital),
@@ -249,7 +248,7 @@ class EmbeddedEngine:
             f"VALUES (?, {', '.join('?' * len(text))})",
             (cursor.lastrowid, *text),
         )
-        return WriteResult(record.id, "updated" if old else "created")
+        return WriteResult(record.id, status)
 
     def delete(self, ids: Sequence[str]) -> int:
         db = self._db()
@@ -291,9 +290,7 @@ class EmbeddedEngine:
         self, snap: _Snapshot, text: str
     ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
         """Rows matching any analysed (and typo-corrected) term, with BM25 scores."""
-        terms = list(dict.fromkeys(analyzer().tokens(text)))
-        fixed = corrections(terms, snap.vocabulary)
-        terms = list(dict.fromkeys(fixed.get(t, t) for t in terms))
+        terms, fixed = query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
         key = (snap.generation, " ".join(terms))
         if key not in self._matches:
             rows: list[tuple[int, float]] = []
@@ -368,7 +365,7 @@ class EmbeddedEngine:
 
 
 def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:
-    """Best k by score; ties broken by id so every engine orders them the same way."""
+    """Best k by score (see ``ranked``); the partition keeps every tie at the cut."""
     if k <= 0 or not len(positions):
         return []
     if len(positions) > k:
@@ -376,8 +373,5 @@ def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> 
         threshold = scores[cut].min()
         cut = np.flatnonzero(scores >= threshold)
         positions, scores = positions[cut], scores[cut]
-    hits = sorted(
-        zip(positions.tolist(), scores.tolist(), strict=True),
-        key=lambda ps: (-ps[1], snap.ids[ps[0]]),
-    )
-    return [Hit(snap.ids[p], s) for p, s in hits[:k]]
+    hits = (Hit(snap.ids[p], s) for p, s in zip(positions.tolist(), scores.tolist(), strict=True))
+    return ranked(hits, k)

@@ -1,0 +1,571 @@
+"""The OpenSearch engine: one index per generation behind an alias.
+
+Lexical matching runs on the Python analyzer's output, indexed into whitespace-analysed
+copies of the text fields (``analysed.*``), so both engines match exactly the same
+records for a query and correct the same typos. The raw text fields also carry an
+Indonesian analyzer (same synonyms and stopwords) for ad-hoc queries and dashboards.
+Vectors live in a Lucene HNSW ``knn_vector`` (cosine); the index ``_meta`` records the
+embedding model that built it, so another model is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import islice
+from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+import numpy as np
+from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import ConnectionError as NodeUnreachable
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
+
+from indexer.embeddings import Embedder, ModelInfo, check_model
+from indexer.engines.base import (
+    EngineUnavailable,
+    Facets,
+    Filters,
+    Hit,
+    LexicalResult,
+    MatchQuery,
+    WriteFailed,
+    WriteResult,
+    check_vectors,
+    ordered_facet,
+    query_terms,
+    ranked,
+    utc_now,
+    write_status,
+)
+from indexer.fuzzy import closest, max_edits
+from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
+from indexer.text import analyzer, stopwords, synonym_lines
+
+ANALYZER = "jippnas_indonesian"
+BULK_CHUNK = 500
+MAX_FACET_VALUES = 10_000
+SUGGESTIONS = 10
+# In-flight searches that resolved the alias before a swap finish on the old index.
+DRAIN_SECONDS = 1.0
+BUSY_STATUSES = (429, 502, 503, 504)
+FIELD_BOOSTS = [f"analysed.{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
+SCORE_ORDER = [{"_score": "desc"}, {"id": "asc"}]
+SUGGEST = {  # candidates only; indexer.fuzzy.closest picks exactly like the embedded engine
+    "field": "vocabulary",
+    "suggest_mode": "missing",
+    "max_edits": 2,
+    "prefix_length": 0,
+    "min_word_length": 4,
+    "string_distance": "levenshtein",
+    "accuracy": 0.1,
+    "size": SUGGESTIONS,
+}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# -- index layout -----------------------------------------------------------------------
+def index_settings() -> dict[str, Any]:
+    """One shard: exact BM25 statistics and suggester frequencies; replicas scale reads."""
+    return {
+        "index": {"number_of_shards": 1, "auto_expand_replicas": "0-1", "knn": True},
+        "analysis": {
+            "filter": {
+                "jippnas_synonyms": {
+                    "type": "synonym",
+                    "synonyms": synonym_lines(),
+                    "expand": False,
+                    "lenient": True,
+                },
+                "jippnas_stop": {"type": "stop", "stopwords": sorted(stopwords())},
+                "jippnas_stemmer": {"type": "stemmer", "language": "indonesian"},
+            },
+            "analyzer": {
+                ANALYZER: {
+                    "type": "custom",
+                    "tokenizer": "standard",
+                    "filter": [
+                        "lowercase",
+                        "asciifolding",
+                        "jippnas_synonyms",
+                        "jippnas_stop",
+                        "jippnas_stemmer",
+                    ],
+                }
+            },
+        },
+    }
+
+
+def index_mappings(model: ModelInfo) -> dict[str, Any]:
+    keyword = {"type": "keyword"}
+    analysed = {"type": "text", "analyzer": "whitespace", "copy_to": "vocabulary"}
+    return {
+        "dynamic": "strict",
+        "_meta": {"model": model.name, "dimension": model.dimension},
+        "properties": {
+            "id": keyword,
+            "fingerprint": {"type": "keyword", "index": False},
+            "data": {"type": "object", "enabled": False},
+            **{name: keyword for name in KEYWORD_FACETS},
+            "year": {"type": "integer"},
+            "digital": {"type": "boolean"},
+            **{name: {"type": "text", "analyzer": ANALYZER} for name in TEXT_FIELDS},
+            "analysed": {"properties": {name: analysed for name in TEXT_FIELDS}},
+            "vocabulary": {
+                "type": "text",
+                "analyzer": "whitespace",
+                "index_options": "docs",
+                "norms": False,
+            },
+            "vector": {
+                "type": "knn_vector",
+                "dimension": model.dimension,
+                "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil"},
+            },
+        },
+    }
+
+
+def document(record: Innovation, vector: Sequence[float] | np.ndarray) -> dict[str, Any]:
+    """The indexed form of a record (``data`` is what ``get`` gives back)."""
+    return {
+        "id": record.id,
+        "fingerprint": record.fingerprint(),
+        "data": record.to_dict(),
+        **{name: getattr(record, name) for name in KEYWORD_FACETS},
+        "year": record.year,
+        "digital": record.digital,
+        **{name: record.field_text(name) for name in TEXT_FIELDS},
+        "analysed": {name: analyzer().analyze(record.field_text(name)) for name in TEXT_FIELDS},
+        "vector": np.asarray(vector, np.float32).tolist(),
+    }
+
+
+# -- query building ---------------------------------------------------------------------
+def _filter_clauses(filters: Filters) -> list[dict[str, Any]]:
+    clauses: list[dict[str, Any]] = [
+        {"terms": {name: list(values)}} for name, values in filters.terms.items()
+    ]
+    bounds = {"gte": filters.year_from, "lte": filters.year_to}
+    if any(v is not None for v in bounds.values()):
+        clauses.append({"range": {"year": {k: v for k, v in bounds.items() if v is not None}}})
+    if filters.digital is not None:
+        clauses.append({"term": {"digital": filters.digital}})
+    return clauses
+
+
+def _restriction(filters: Filters, exclude: Sequence[str] = ()) -> dict[str, Any]:
+    query: dict[str, Any] = {"filter": _filter_clauses(filters)}
+    if exclude:
+        query["must_not"] = [{"ids": {"values": list(exclude)}}]
+    return {"bool": query}
+
+
+def _text_query(terms: list[str]) -> dict[str, Any]:
+    """Any analysed term in any field; fields weighted like the embedded BM25."""
+    if not terms:
+        return {"match_none": {}}
+    return {
+        "multi_match": {
+            "query": " ".join(terms),
+            "fields": FIELD_BOOSTS,
+            "type": "most_fields",
+            "operator": "or",
+        }
+    }
+
+
+def _score_of(cosine: float) -> float:
+    """OpenSearch's cosinesimil score is (1 + cos) / 2."""
+    return (1.0 + cosine) / 2.0
+
+
+def _cosine_of(score: float) -> float:
+    return 2.0 * score - 1.0
+
+
+def _counts(name: str, agg: dict[str, Any] | None) -> dict[Any, int]:
+    buckets = (agg or {}).get("values", {}).get("buckets", [])
+    cast: Callable[[Any], Any] = {"year": int, "digital": bool}.get(name, str)
+    return {cast(b["key"]): int(b["doc_count"]) for b in buckets}
+
+
+def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _bulk_reason(item: dict[str, Any]) -> tuple[str, str]:
+    (outcome,) = item.values()
+    error = outcome.get("error", {})
+    reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
+    return str(outcome.get("_id")), reason
+
+
+def _guarded(
+    method: Callable[Concatenate[OpenSearchEngine, P], R],
+) -> Callable[Concatenate[OpenSearchEngine, P], R]:
+    """Turn "node unreachable or overloaded" into EngineUnavailable (the API's 503)."""
+
+    @functools.wraps(method)
+    def wrapper(self: OpenSearchEngine, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except NodeUnreachable as exc:
+            raise EngineUnavailable(
+                f"OpenSearch at {self.location} cannot be reached ({type(exc).__name__}); "
+                "search works again as soon as the node is back"
+            ) from exc
+        except TransportError as exc:
+            if exc.status_code not in BUSY_STATUSES:
+                raise
+            raise EngineUnavailable(
+                f"OpenSearch at {self.location} is not ready (HTTP {exc.status_code}: "
+                f"{exc.error}); retry shortly"
+            ) from exc
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    old_indices: tuple[str, ...]
+    new_index: str
+    records: int
+    reembedded: bool
+
+
+class OpenSearchEngine:
+    """Engine over the indices behind ``alias``; holds no state besides the HTTP client."""
+
+    name = "opensearch"
+
+    def __init__(self, url: str, alias: str, timeout: float = 30.0) -> None:
+        self.alias = alias
+        parts = urlsplit(url)
+        self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
+        self.client = OpenSearch(
+            url, timeout=timeout, max_retries=1, retry_on_timeout=False, pool_maxsize=16
+        )
+
+    # -- low-level helpers ------------------------------------------------------------
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Search the alias; a missing alias (nothing stored yet) answers empty."""
+        resp = self.client.search(index=self.alias, body=body, ignore_unavailable=True)
+        shards = resp["_shards"]
+        if shards["failed"]:
+            raise EngineUnavailable(
+                f"OpenSearch at {self.location} answered with {shards['failed']} failed "
+                f"shard(s) of {shards['total']}: {shards.get('failures', [])[:1]}"
+            )
+        return resp
+
+    def _sources(self, ids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Any]:
+        if not ids:
+            return {}
+        try:
+            docs = self.client.mget(
+                index=self.alias, body={"ids": list(ids)}, _source_includes=fields
+            )["docs"]
+        except NotFoundError:
+            return {}
+        return {d["_id"]: d["_source"] for d in docs if d.get("found")}
+
+    def _bulk(self, actions: Iterable[dict[str, Any]]) -> tuple[int, list[tuple[str, str]]]:
+        """Send actions in chunks; per-record failures come back as (id, reason)."""
+        done, errors = helpers.bulk(
+            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False
+        )
+        return done, [_bulk_reason(item) for item in errors]  # type: ignore[union-attr]
+
+    def _indices(self) -> list[str]:
+        """The concrete indices the alias points at (one, except by outside meddling)."""
+        try:
+            return sorted(self.client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return []
+
+    def generations(self) -> list[str]:
+        """Every index generation of this alias, oldest first."""
+        pattern = re.compile(rf"{re.escape(self.alias)}-\d+")
+        names = self.client.indices.get(index=f"{self.alias}-*", expand_wildcards="all")
+        return sorted(n for n in names if pattern.fullmatch(n))
+
+    def _next_index(self) -> str:
+        last = max((int(n.rsplit("-", 1)[1]) for n in self.generations()), default=0)
+        return f"{self.alias}-{last + 1:06d}"
+
+    def _create(self, index: str, model: ModelInfo, with_alias: bool) -> None:
+        body: dict[str, Any] = {"settings": index_settings(), "mappings": index_mappings(model)}
+        if with_alias:
+            body["aliases"] = {self.alias: {}}
+        self.client.indices.create(index=index, body=body)
+
+    def _ensure_index(self, model: ModelInfo) -> None:
+        """The first write creates generation 1 (the vector dimension comes from the model)."""
+        if self.client.indices.exists_alias(name=self.alias):
+            return
+        try:
+            self._create(self._next_index(), model, with_alias=True)
+        except RequestError as exc:  # another process created it first
+            if exc.error != "resource_already_exists_exception":
+                raise
+
+    # -- writes -------------------------------------------------------------------------
+    @_guarded
+    def model_info(self) -> ModelInfo | None:
+        try:
+            mappings = self.client.indices.get_mapping(index=self.alias)
+        except NotFoundError:
+            return None
+        meta = next(iter(mappings.values()))["mappings"].get("_meta") or {}
+        return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
+
+    @_guarded
+    def upsert(
+        self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
+    ) -> list[WriteResult]:
+        check_vectors(records, vectors, model)
+        check_model(self.model_info(), model)
+        self._ensure_index(model)
+        old = self._sources([r.id for r in records])
+        now = utc_now()
+        results: list[WriteResult] = []
+        actions: list[dict[str, Any]] = []
+        for record, vector in zip(records, vectors, strict=True):
+            previous = old.get(record.id)
+            status = write_status(record, previous["fingerprint"] if previous else None)
+            results.append(WriteResult(record.id, status))
+            if status != "unchanged":
+                created = previous["data"]["created_at"] if previous else now
+                stamped = replace(record, created_at=created, updated_at=now)
+                actions.append({"_id": record.id, "_source": document(stamped, vector)})
+        self._write(actions, old, len(records))
+        return results
+
+    def _write(self, actions: list[dict[str, Any]], old: dict[str, Any], batch: int) -> None:
+        """Bulk-write a batch; if any record is refused, put the others back as they were."""
+        if not actions:
+            return
+        _, errors = self._bulk({"_index": self.alias} | a for a in actions)
+        if errors:
+            refused = {record_id for record_id, _ in errors}
+            self._restore([a["_id"] for a in actions if a["_id"] not in refused], old)
+            raise WriteFailed(errors, batch)
+        self.client.indices.refresh(index=self.alias)
+
+    def _restore(self, ids: list[str], old: dict[str, Any]) -> None:
+        undo = [
+            {"_index": self.alias, "_id": i, "_source": old[i]}
+            if i in old
+            else {"_op_type": "delete", "_index": self.alias, "_id": i}
+            for i in ids
+        ]
+        self._bulk(undo)
+        self.client.indices.refresh(index=self.alias)
+
+    @_guarded
+    def delete(self, ids: Sequence[str]) -> int:
+        if not ids:
+            return 0
+        try:
+            resp = self.client.delete_by_query(
+                index=self.alias,
+                body={"query": {"ids": {"values": list(ids)}}},
+                refresh=True,
+                conflicts="proceed",
+            )
+        except NotFoundError:
+            return 0
+        return int(resp["deleted"])
+
+    # -- primitive reads ----------------------------------------------------------------
+    @_guarded
+    def get(self, record_id: str) -> Innovation | None:
+        source = self._sources([record_id], ["data"]).get(record_id)
+        return Innovation.from_dict(source["data"]) if source else None
+
+    @_guarded
+    def get_vector(self, record_id: str) -> np.ndarray | None:
+        source = self._sources([record_id], ["vector"]).get(record_id)
+        return np.asarray(source["vector"], np.float32) if source else None
+
+    @_guarded
+    def fingerprints(self, ids: Sequence[str]) -> dict[str, str]:
+        return {i: s["fingerprint"] for i, s in self._sources(ids, ["fingerprint"]).items()}
+
+    @_guarded
+    def count(self) -> int:
+        return int(self.client.count(index=self.alias, ignore_unavailable=True)["count"])
+
+    def _corrections(self, terms: list[str]) -> dict[str, str]:
+        """Unknown terms -> closest index term; the term suggester only supplies candidates."""
+        candidates = [t for t in terms if max_edits(t) > 0]
+        if not candidates:
+            return {}
+        suggest = {f"t{i}": {"text": t, "term": SUGGEST} for i, t in enumerate(candidates)}
+        found = self._search({"size": 0, "suggest": suggest}).get("suggest", {})
+        fixed: dict[str, str] = {}
+        for i, term in enumerate(candidates):
+            options = {o["text"]: o["freq"] for e in found.get(f"t{i}", []) for o in e["options"]}
+            best = closest(term, options)
+            if best is not None:
+                fixed[term] = best
+        return fixed
+
+    @_guarded
+    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
+        terms, fixed = query_terms(text, self._corrections)
+        if not terms:
+            return LexicalResult([], 0, fixed)
+        resp = self._search(
+            {
+                "query": {"bool": {"must": [_text_query(terms)], **_restriction(filters)["bool"]}},
+                "size": max(k, 0),
+                "sort": SCORE_ORDER,
+                "track_scores": True,
+                "track_total_hits": True,
+                "_source": False,
+            }
+        )
+        hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
+        return LexicalResult(hits, int(resp["hits"]["total"]["value"]), fixed)
+
+    @_guarded
+    def knn(
+        self,
+        vector: np.ndarray,
+        filters: Filters,
+        k: int,
+        min_similarity: float = -1.0,
+        exclude: Sequence[str] = (),
+    ) -> list[Hit]:
+        """Top k by cosine with the filters applied inside the HNSW search (Lucene filter)."""
+        if k <= 0:
+            return []
+        clause = {
+            "vector": np.asarray(vector, np.float32).tolist(),
+            "k": k,
+            "filter": _restriction(filters, exclude),
+        }
+        resp = self._search({"query": {"knn": {"vector": clause}}, "size": k, "_source": False})
+        hits = [Hit(h["_id"], _cosine_of(h["_score"])) for h in resp["hits"]["hits"]]
+        return ranked((h for h in hits if h.score >= min_similarity), k)
+
+    @_guarded
+    def browse(self, filters: Filters, k: int) -> list[Hit]:
+        """Records passing the filters, newest first (for an empty query)."""
+        resp = self._search(
+            {
+                "query": _restriction(filters),
+                "size": max(k, 0),
+                "sort": [{"year": "desc"}, {"id": "asc"}],
+                "_source": False,
+            }
+        )
+        return [Hit(h["_id"], 0.0) for h in resp["hits"]["hits"]]
+
+    def _match_query(self, match: MatchQuery) -> dict[str, Any]:
+        clauses = []
+        if match.text is not None:
+            clauses.append(_text_query(query_terms(match.text, self._corrections)[0]))
+        if match.vector is not None:
+            radial = {
+                "vector": np.asarray(match.vector, np.float32).tolist(),
+                "min_score": _score_of(match.min_similarity),
+            }
+            clauses.append({"knn": {"vector": radial}})
+        if not clauses:
+            return {"match_all": {}}
+        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+    @_guarded
+    def facets(
+        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+    ) -> tuple[int, Facets]:
+        """Each field counted under the query and the other fields' filters (disjunctive)."""
+        aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
+        for name in fields:
+            aggs[name] = {
+                "filter": _restriction(filters.without(name)),
+                "aggs": {"values": {"terms": {"field": name, "size": MAX_FACET_VALUES}}},
+            }
+        body = {"query": self._match_query(match), "size": 0, "aggs": aggs}
+        found = self._search(body).get("aggregations", {})
+        total = int(found.get("matched", {}).get("doc_count", 0))
+        return total, {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields}
+
+    # -- generations ----------------------------------------------------------------------
+    @_guarded
+    def reindex(self, embedder: Embedder) -> ReindexReport:
+        """Build the next generation, fill it, swap the alias atomically, drop the old one.
+
+        Vectors are copied unless the configured model differs from the one that built the
+        current index; then every record is re-embedded. On any failure the new index is
+        deleted and the alias keeps pointing at the old one. Writes made while this runs
+        go to the old generation and are not carried over: pause ingest during a reindex.
+        """
+        old = self._indices()
+        model = embedder.info
+        reembed = self.model_info() != model
+        new = self._next_index()
+        self._create(new, model, with_alias=False)
+        try:
+            copied = self._copy(old, new, embedder if reembed else None)
+            self.client.indices.refresh(index=new)
+            swap = [{"remove": {"index": i, "alias": self.alias}} for i in old]
+            swap.append({"add": {"index": new, "alias": self.alias}})
+            self.client.indices.update_aliases(body={"actions": swap})
+        except BaseException:
+            with contextlib.suppress(TransportError):
+                self.client.indices.delete(index=new, ignore_unavailable=True)
+            raise
+        if old:
+            time.sleep(DRAIN_SECONDS)
+            self.client.indices.delete(index=",".join(old), ignore_unavailable=True)
+        return ReindexReport(tuple(old), new, copied, reembed and bool(old))
+
+    def _copy(self, sources: list[str], target: str, embedder: Embedder | None) -> int:
+        if not sources:
+            return 0
+        hits = helpers.scan(
+            self.client,
+            index=",".join(sources),
+            size=BULK_CHUNK,
+            _source_includes=["data", "vector"],
+        )
+        copied, errors = self._bulk(self._copy_actions(hits, target, embedder))
+        if errors:
+            raise WriteFailed(errors, copied + len(errors))
+        return copied
+
+    def _copy_actions(
+        self, hits: Iterable[dict[str, Any]], target: str, embedder: Embedder | None
+    ) -> Iterator[dict[str, Any]]:
+        for chunk in _chunks(hits, BULK_CHUNK):
+            records = [Innovation.from_dict(h["_source"]["data"]) for h in chunk]
+            vectors: Sequence[Any] = (
+                embedder.encode([r.embedding_text() for r in records])
+                if embedder
+                else [h["_source"]["vector"] for h in chunk]
+            )
+            for record, vector in zip(records, vectors, strict=True):
+                yield {"_index": target, "_id": record.id, "_source": document(record, vector)}
+
+    @_guarded
+    def drop(self) -> None:
+        """Delete every generation of this alias (and with them the alias)."""
+        names = self.generations()
+        if names:
+            self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
+
+    def close(self) -> None:
+        self.client.close()
