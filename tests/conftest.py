@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from indexer.settings import Settings
 
 TOKEN = "test-token-123"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+OPENSEARCH_LOCAL = Path(__file__).resolve().parent.parent / "scripts" / "opensearch-local"
 
 
 def need(condition: bool, reason: str) -> None:
@@ -29,6 +31,28 @@ def need(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """A real OpenSearch node for the session (scripts/opensearch-local), stopped at the end.
+
+    JIPPNAS_TEST_OPENSEARCH_URL reuses a node that is already running (left running).
+    """
+    given = os.environ.get("JIPPNAS_TEST_OPENSEARCH_URL")
+    if given:
+        yield given
+        return
+    java = os.environ.get("OPENSEARCH_JAVA") or shutil.which("java")
+    need(java is not None, "Java is needed to run a real OpenSearch node")
+    started = subprocess.run(
+        [OPENSEARCH_LOCAL, "start"], capture_output=True, text=True, timeout=900, check=False
+    )
+    if started.returncode != 0:
+        pytest.fail(f"OpenSearch did not start:\n{started.stderr[-6000:]}", pytrace=False)
+    url = started.stdout.strip()
+    yield url
+    subprocess.run([OPENSEARCH_LOCAL, "stop", url], capture_output=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="session")

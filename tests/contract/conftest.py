@@ -15,16 +15,28 @@ import pytest
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine
 from indexer.engines.embedded import EmbeddedEngine
+from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
 
-ENGINES = ["embedded"]
+ENGINES = ["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)]
 
 
 def _open(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
     if kind == "embedded":
         return EmbeddedEngine(tmp / uuid.uuid4().hex)
+    if kind == "opensearch":
+        url, alias = request.getfixturevalue("opensearch_url"), f"test-{uuid.uuid4().hex}"
+        request.addfinalizer(lambda: drop_alias(url, alias))
+        return OpenSearchEngine(url, alias)
     raise ValueError(kind)
+
+
+def drop_alias(url: str, alias: str) -> None:
+    """Delete a test alias's indices with a client of its own (the engine may be closed)."""
+    engine = OpenSearchEngine(url, alias)
+    engine.drop()
+    engine.close()
 
 
 @pytest.fixture(params=ENGINES, scope="session")
