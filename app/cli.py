@@ -1,4 +1,4 @@
-"""The `jippnas` command: ingest files, serve the app, show stats, run the demo."""
+"""The `jippnas` command: ingest files, serve the app, show stats, reindex, run the demo."""
 
 from __future__ import annotations
 
@@ -15,12 +15,18 @@ from rich.table import Table
 
 from app import create_app
 from app.services import Services
-from indexer.engines.base import Filters, MatchQuery
+from indexer.embeddings import Embedder
+from indexer.engines.base import EngineUnavailable, Filters, MatchQuery, WriteFailed
 from indexer.ingest import IngestReport
 from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
 
 console = Console(stderr=True)
+EMBEDDED_REINDEX = (
+    "reindex rebuilds OpenSearch index generations (JIPPNAS_ENGINE=opensearch); the embedded "
+    "engine updates its single store in place and has nothing to rebuild. To move it to "
+    "another embedding model, point JIPPNAS_DATA_DIR at an empty directory and ingest again."
+)
 
 
 def sample_path() -> Path:
@@ -146,6 +152,28 @@ def stats() -> None:
     for name, values in facets.items():
         top = ", ".join(f"{v} ({c})" for v, c in values[:6])
         console.print(f"[bold]{name}[/bold]: {top}")
+
+
+@main.command()
+def reindex() -> None:
+    """Build a new OpenSearch index generation, fill it, swap the alias, drop the old one."""
+    settings = Settings.from_env()
+    if settings.engine != "opensearch":
+        raise click.ClickException(EMBEDDED_REINDEX)
+    from indexer.engines.opensearch import OpenSearchEngine
+
+    engine = OpenSearchEngine(settings.opensearch_url, settings.opensearch_index)
+    try:
+        report = engine.reindex(Embedder(settings.embedding_model))
+    except (EngineUnavailable, WriteFailed) as exc:
+        raise click.ClickException(f"reindex failed, the alias was not moved: {exc}") from exc
+    finally:
+        engine.close()
+    how = "re-embedded" if report.reembedded else "copied"
+    console.print(
+        f"{settings.opensearch_index} -> {report.new_index}: {report.records} records {how} "
+        f"(dropped {', '.join(report.old_indices) or 'nothing'})"
+    )
 
 
 def _everything():

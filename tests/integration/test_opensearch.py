@@ -1,0 +1,294 @@
+"""The OpenSearch engine on a real node: parity with the embedded engine, atomic batches,
+zero-downtime reindex, and 503 then recovery when the node cannot be reached."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from indexer.embeddings import Embedder, ModelInfo
+from indexer.engines.base import Filters, MatchQuery, WriteFailed
+from indexer.engines.embedded import EmbeddedEngine
+from indexer.engines.opensearch import OpenSearchEngine
+from tests.conftest import make_app
+
+pytestmark = pytest.mark.opensearch
+
+QUERIES = [
+    "puskesmas",
+    "antrean panjang di puskesmas",
+    "antrian puskesms",
+    "sampah",
+    "akta kelahiran",
+    "e-KTP",
+    "Dinas Kependudukan dan Pencatatan Sipil",
+    "stunting balita",
+    "umkm pasar",
+    "dan di",
+]
+FILTERS = [
+    Filters(),
+    Filters({"province": ("Jawa Timur", "Bali")}),
+    Filters({"sector": ("kesehatan",)}, year_from=2018),
+    Filters({"agency_level": ("kabupaten", "kota")}, digital=True),
+    Filters(year_from=2019, year_to=2020, digital=False),
+]
+
+
+@pytest.fixture(scope="module")
+def embedded_sample(sample_store: Path) -> Iterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(sample_store)
+    yield engine
+    engine.close()
+
+
+def fill(target: OpenSearchEngine, source: EmbeddedEngine, model: ModelInfo) -> None:
+    """Copy records and vectors as stored, so both engines hold exactly the same data."""
+    ids = [h.id for h in source.browse(Filters(), 10_000)]
+    records = [source.get(i) for i in ids]
+    vectors = np.stack([source.get_vector(i) for i in ids])
+    target.upsert(records, vectors, model)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fresh(opensearch_url: str) -> Iterator[OpenSearchEngine]:
+    engine = OpenSearchEngine(opensearch_url, f"test-{uuid.uuid4().hex}")
+    yield engine
+    engine.drop()
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def os_sample(
+    opensearch_url: str, embedded_sample: EmbeddedEngine, embedder: Embedder
+) -> Iterator[OpenSearchEngine]:
+    engine = OpenSearchEngine(opensearch_url, f"test-{uuid.uuid4().hex}")
+    fill(engine, embedded_sample, embedder.info)
+    yield engine
+    engine.drop()
+    engine.close()
+
+
+def _ids(hits) -> set[str]:
+    return {h.id for h in hits}
+
+
+def test_engines_agree_on_sample_data(embedded_sample, os_sample):
+    """Same facet counts, same filtered sets, same exact-match ids and corrections."""
+    assert os_sample.count() == embedded_sample.count() == 155
+    for filters in FILTERS:
+        assert os_sample.facets(MatchQuery(), filters) == embedded_sample.facets(
+            MatchQuery(), filters
+        )
+        assert os_sample.browse(filters, 200) == embedded_sample.browse(filters, 200)
+        for query in QUERIES:
+            ours, theirs = (
+                os_sample.lexical(query, filters, 200),
+                embedded_sample.lexical(query, filters, 200),
+            )
+            assert (ours.total, _ids(ours.hits), ours.corrections) == (
+                theirs.total,
+                _ids(theirs.hits),
+                theirs.corrections,
+            ), (query, filters)
+            match = MatchQuery(text=query)
+            assert os_sample.facets(match, filters) == embedded_sample.facets(match, filters)
+    assert embedded_sample.lexical("antrian puskesms", Filters(), 5).corrections
+
+
+def test_engines_agree_on_vectors(embedded_sample, os_sample):
+    """k-NN with filters inside the search, exclusions and thresholds; radial facet sets."""
+    for record_id in (
+        "kipp-2015-prov-dki-gendis-system-sigareng",
+        "kipp-2019-prov-jateng-tele-apik",
+    ):
+        vector = embedded_sample.get_vector(record_id)
+        np.testing.assert_allclose(os_sample.get_vector(record_id), vector, atol=1e-6)
+        for filters in FILTERS:
+            ours = os_sample.knn(vector, filters, 10, 0.3, exclude=[record_id])
+            theirs = embedded_sample.knn(vector, filters, 10, 0.3, exclude=[record_id])
+            assert [h.id for h in ours] == [h.id for h in theirs]
+            assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-5)
+            for threshold in (0.35, 0.5):
+                match = MatchQuery(text="sampah", vector=vector, min_similarity=threshold)
+                assert os_sample.facets(match, filters) == embedded_sample.facets(match, filters)
+
+
+def test_refused_record_rolls_back_the_whole_batch(fresh, embedded_sample, embedder):
+    """A record the node refuses (here: a year that is not a number) fails the batch and
+    leaves every other record as it was, like the embedded engine's transaction."""
+    ids = [h.id for h in embedded_sample.browse(Filters(), 3)]
+    records = [embedded_sample.get(i) for i in ids]
+    vectors = np.stack([embedded_sample.get_vector(i) for i in ids])
+    fresh.upsert(records[:1], vectors[:1], embedder.info)
+    before = fresh.get(ids[0])
+    batch = [replace(records[0], title="Diubah"), records[1], replace(records[2], year="kemarin")]
+    with pytest.raises(WriteFailed, match=ids[2]) as failure:
+        fresh.upsert(batch, vectors, embedder.info)
+    assert [record_id for record_id, _ in failure.value.errors] == [ids[2]]
+    assert fresh.get(ids[0]) == before
+    assert fresh.get(ids[1]) is None and fresh.count() == 1
+    assert fresh.lexical("diubah", Filters(), 5).total == 0
+
+
+def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
+    """Readers (another client, as in another process) never fail nor see fewer results."""
+    fill(fresh, embedded_sample, embedder.info)
+    vector = embedded_sample.get_vector("kipp-2015-prov-dki-gendis-system-sigareng")
+    reader = OpenSearchEngine(fresh.location, fresh.alias)
+
+    def probe() -> tuple:
+        lexical = reader.lexical("antrean puskesmas", Filters(), 20)
+        return (
+            lexical.total,
+            [h.id for h in lexical.hits],
+            reader.facets(MatchQuery(text="sampah"), Filters())[0],
+            [h.id for h in reader.knn(vector, Filters({"province": ("Bali",)}), 5)],
+        )
+
+    expected = probe()
+    assert expected[0] > 0 and expected[2] > 0 and len(expected[3]) == 5
+    answers: list[tuple] = []
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def keep_searching() -> None:
+        while not done.is_set():
+            try:
+                answers.append(probe())
+            except Exception as exc:
+                failures.append(exc)
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        first_generation = fresh.generations()
+        reports = [fresh.reindex(embedder) for _ in range(2)]
+    finally:
+        done.set()
+        thread.join()
+    reader.close()
+    assert not failures, failures[:3]
+    assert len(answers) > 10 and all(a == expected for a in answers)
+    assert [r.records for r in reports] == [155, 155] and not any(r.reembedded for r in reports)
+    assert reports[0].old_indices == tuple(first_generation)
+    assert fresh.generations() == [reports[1].new_index]
+    assert probe() == expected
+
+
+def test_reindex_reembeds_when_the_model_changed(fresh, embedded_sample, embedder):
+    ids = [h.id for h in embedded_sample.browse(Filters(), 4)]
+    records = [embedded_sample.get(i) for i in ids]
+    random = np.random.default_rng(7).normal(size=(4, embedder.info.dimension))
+    old_model = ModelInfo("older-model", embedder.info.dimension)
+    fresh.upsert(records, (random / np.linalg.norm(random, axis=1, keepdims=True)), old_model)
+    stored = fresh.get(ids[0])
+    report = fresh.reindex(embedder)
+    assert report.reembedded and report.records == 4
+    assert fresh.model_info() == embedder.info
+    expected = embedder.encode([r.embedding_text() for r in records])
+    for record_id, vector in zip(ids, expected, strict=True):
+        np.testing.assert_allclose(fresh.get_vector(record_id), vector, atol=1e-5)
+    assert fresh.get(ids[0]) == stored  # timestamps kept
+
+
+def test_reindex_command(os_sample, monkeypatch):
+    monkeypatch.setenv("JIPPNAS_ENGINE", "opensearch")
+    monkeypatch.setenv("JIPPNAS_OPENSEARCH_URL", os_sample.location)
+    monkeypatch.setenv("JIPPNAS_OPENSEARCH_INDEX", os_sample.alias)
+    before = os_sample.generations()
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert os_sample.generations() != before and "155 records copied" in result.output
+    monkeypatch.setenv("JIPPNAS_ENGINE", "embedded")
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 1 and "embedded engine" in result.output
+
+
+class Gate:
+    """A TCP forwarder in front of the node, shut and reopened on the same port: for the
+    app the node is unreachable in between, as in a real outage or restart."""
+
+    def __init__(self, target: str) -> None:
+        parts = urlsplit(target)
+        self.upstream = (parts.hostname, parts.port)
+        with socket.create_server(("127.0.0.1", 0)) as probe:
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: socket.socket | None = None
+        self._sockets: list[socket.socket] = []
+
+    def open(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.upstream)
+            self._sockets += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+
+    def shut(self) -> None:
+        """Refuse new connections and cut the open ones."""
+        for sock in [self._server, *self._sockets]:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
+            sock.close()  # type: ignore[union-attr]
+        self._sockets.clear()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
+def test_search_answers_503_while_node_unreachable_then_recovers(os_sample, embedder, tmp_path):
+    gate = Gate(os_sample.location)
+    gate.open()
+    app = make_app(
+        tmp_path,
+        embedder,
+        engine="opensearch",
+        opensearch_url=gate.url,
+        opensearch_index=os_sample.alias,
+    )
+    client = app.test_client()
+    url = "/api/v1/search?q=antrean%20panjang%20di%20puskesmas"
+    before = client.get(url)
+    assert before.status_code == 200 and before.json["total"] > 0
+    gate.shut()
+    try:
+        for _ in range(2):  # stays down, and the process keeps answering
+            down = client.get(url)
+            assert down.status_code == 503
+            error = down.json["error"]
+            assert error["code"] == "engine_unavailable"
+            assert "OpenSearch" in error["message"] and "cannot be reached" in error["message"]
+        assert client.get("/healthz").status_code == 503
+    finally:
+        gate.open()
+    after = client.get(url)
+    assert after.status_code == 200 and after.json == before.json | {
+        "took_ms": after.json["took_ms"]
+    }
+    assert client.get("/healthz").json["records"] == 155
+    gate.shut()
