@@ -19,7 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from app.api import bp as api_bp
     from app.health import bp as health_bp
+    from app.ui import bp as ui_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(ui_bp)
     return app

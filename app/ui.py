@@ -1,0 +1,296 @@
+"""Server-rendered search pages in Bahasa Indonesia.
+
+The pages use the same parser and SearchService as the JSON API, so a page URL and an API
+URL with the same parameters give the same results. Every bit of state lives in the query
+string: links are built from it, and the forms submit it with GET, so pages work without
+JavaScript and can be shared or bookmarked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
+
+from app.errors import error_response
+from app.services import services
+from indexer.engines.base import EngineUnavailable, Facets, FacetValue
+from indexer.schema import FACET_FIELDS, KEYWORD_FACETS
+from ranking.query import MAX_DEPTH, SEARCH_PARAMS, QueryError, SearchRequest, parse_search
+from ranking.search import SearchResponse
+from ranking.similar import similar
+
+bp = Blueprint("ui", __name__)
+SIMILAR_SIZE = 6
+PAGE_WINDOW = 2
+FILTER_PARAMS = (*KEYWORD_FACETS, "year_from", "year_to", "digital")
+
+FIELD_LABELS = {
+    "q": "Kata kunci",
+    "mode": "Mode pencarian",
+    "page": "Halaman",
+    "size": "Jumlah per halaman",
+    "sort": "Urutan",
+    "province": "Provinsi",
+    "regency_city": "Kabupaten/Kota",
+    "sector": "Sektor",
+    "agency_level": "Tingkat instansi",
+    "source_program": "Program",
+    "year": "Tahun",
+    "year_from": "Dari tahun",
+    "year_to": "Sampai tahun",
+    "digital": "Digital",
+}
+AGENCY_LEVEL_LABELS = {
+    "kementerian": "Kementerian",
+    "lembaga": "Lembaga",
+    "provinsi": "Provinsi",
+    "kabupaten": "Kabupaten",
+    "kota": "Kota",
+    "bumn": "BUMN",
+    "bumd": "BUMD",
+}
+MODE_LABELS = {"hybrid": "Gabungan", "lexical": "Kata kunci", "semantic": "Makna"}
+SORT_LABELS = {"relevance": "Paling relevan", "year": "Tahun terbaru"}
+
+
+def value_label(name: str, value: FacetValue | None) -> str:
+    """How a facet value reads in the interface (stored values stay untouched)."""
+    if name == "digital":
+        return "Ya" if value in (True, "true") else "Tidak"
+    if name == "agency_level":
+        return AGENCY_LEVEL_LABELS.get(str(value), str(value))
+    text = str(value or "")
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class PageState:
+    """The search page's query parameters; every link on the page is derived from them."""
+
+    args: MultiDict[str, str]
+
+    @classmethod
+    def from_request(cls) -> PageState:
+        """Known, non-empty parameters only, so generated links stay short."""
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k in SEARCH_PARAMS and v]
+        return cls(MultiDict(kept))
+
+    def url(self, args: MultiDict[str, str]) -> str:
+        query = urlencode(list(args.items(multi=True)))
+        return url_for("ui.search") + (f"?{query}" if query else "")
+
+    def with_values(self, **values: str | int) -> str:
+        """This page with single-valued parameters replaced (e.g. another page number)."""
+        args = self.args.copy()
+        for name, value in values.items():
+            args.setlist(name, [str(value)])
+        return self.url(args)
+
+    def without(self, name: str, value: str) -> str:
+        """This page minus one value of a filter, back on page one."""
+        return self._dropping(lambda k, v: k == name and v == value)
+
+    def without_fields(self, *names: str) -> str:
+        """This page minus whole parameters, back on page one."""
+        return self._dropping(lambda k, v: k in names)
+
+    def _dropping(self, drop: Callable[[str, str], bool]) -> str:
+        kept = [(k, v) for k, v in self.args.items(multi=True) if k != "page" and not drop(k, v)]
+        return self.url(MultiDict(kept))
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One active filter value and the link that drops it."""
+
+    label: str
+    value: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    label: str
+    options: list[Option]
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """An empty page's way out: drop one filter field, and how many results that gives."""
+
+    label: str
+    total: int
+    url: str
+
+
+def active_chips(req: SearchRequest, state: PageState) -> list[Chip]:
+    chips = [
+        Chip(FIELD_LABELS[name], value_label(name, value), state.without(name, value))
+        for name, values in req.filters.terms.items()
+        for value in values
+    ]
+    for name in ("year_from", "year_to"):
+        if (year := getattr(req.filters, name)) is not None:
+            chips.append(Chip(FIELD_LABELS[name], str(year), state.without_fields(name)))
+    if req.filters.digital is not None:
+        digital = value_label("digital", req.filters.digital)
+        chips.append(Chip(FIELD_LABELS["digital"], digital, state.without_fields("digital")))
+    return chips
+
+
+def facet_groups(req: SearchRequest, facets: Facets) -> list[FacetGroup]:
+    """Checkbox groups; a chosen value stays listed even when its count drops to zero,
+    otherwise submitting the form would silently drop that filter."""
+    groups = []
+    for name in KEYWORD_FACETS:
+        chosen = req.filters.terms.get(name, ())
+        counts = dict(facets.get(name, []))
+        values = [*counts, *(v for v in chosen if v not in counts)]
+        options = [
+            Option(str(v), value_label(name, v), counts.get(v, 0), v in chosen) for v in values
+        ]
+        groups.append(FacetGroup(name, FIELD_LABELS[name], options))
+    return groups
+
+
+def year_options(req: SearchRequest, facets: Facets) -> list[Option]:
+    """Years with counts for the from/to selects, newest first (chosen years included)."""
+    counts = {int(v): c for v, c in facets.get("year", [])}
+    for year in (req.filters.year_from, req.filters.year_to):
+        if year is not None:
+            counts.setdefault(year, 0)
+    return [Option(str(y), str(y), c, False) for y, c in sorted(counts.items(), reverse=True)]
+
+
+def digital_counts(facets: Facets) -> dict[str, int]:
+    return {str(v).lower(): c for v, c in facets.get("digital", [])}
+
+
+def relaxations(req: SearchRequest, state: PageState) -> list[Relaxation]:
+    """For an empty page: how many results each active filter field would give if dropped.
+
+    Counted with the same search (one small page per field) so the numbers are exact.
+    """
+    out = []
+    for name in FACET_FIELDS:
+        relaxed = req.filters.without(name)
+        if relaxed == req.filters:
+            continue
+        total = services().search.search(replace(req, filters=relaxed, page=1, size=1)).total
+        params = ("year_from", "year_to") if name == "year" else (name,)
+        out.append(Relaxation(FIELD_LABELS[name], total, state.without_fields(*params)))
+    return sorted((r for r in out if r.total), key=lambda r: -r.total)
+
+
+def corrected_query(q: str, corrections: dict[str, str]) -> str:
+    """The query as it was searched, with each corrected word replaced."""
+    return " ".join(corrections.get(word.lower(), word) for word in q.split())
+
+
+def pages(response: SearchResponse) -> list[int | None]:
+    """Page numbers around the current one plus first and last; None marks a gap."""
+    last = min(math.ceil(response.total / response.size), MAX_DEPTH // response.size)
+    near = range(max(1, response.page - PAGE_WINDOW), min(last, response.page + PAGE_WINDOW) + 1)
+    shown = sorted({1, last, *near} - {0})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+def _search_args() -> dict[str, list[str]]:
+    return request.args.to_dict(flat=False)
+
+
+@bp.get("/")
+def search():
+    req = parse_search(_search_args())
+    response = services().search.search(req)
+    state = PageState.from_request()
+    context: dict[str, Any] = {
+        "req": req,
+        "response": response,
+        "state": state,
+        "chips": active_chips(req, state),
+        "groups": facet_groups(req, response.facets),
+        "years": year_options(req, response.facets),
+        "digital": digital_counts(response.facets),
+        "pages": pages(response),
+        "corrected": corrected_query(req.q, response.corrections),
+        "relaxations": relaxations(req, state) if not response.total else [],
+    }
+    return render_template("search.html", **context)
+
+
+@bp.get("/inovasi/<record_id>")
+def detail(record_id: str):
+    svc = services()
+    record = svc.engine.get(record_id)
+    if record is None:
+        abort(404)
+    related = similar(svc.search, record_id, SIMILAR_SIZE, other_regions=True)
+    return render_template("detail.html", record=record, similar=related)
+
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("error.html", title=title, message=message), status
+
+
+@bp.errorhandler(QueryError)
+def bad_parameter(err: QueryError):
+    label = FIELD_LABELS.get(err.param, err.param)
+    return _error_page(
+        400,
+        "Parameter tidak valid",
+        f"Nilai untuk “{label}” tidak dapat dipakai. Periksa alamat atau mulai pencarian baru.",
+    )
+
+
+@bp.errorhandler(EngineUnavailable)
+def unavailable(err: EngineUnavailable):
+    return _error_page(
+        503,
+        "Layanan tidak tersedia",
+        "Layanan pencarian sedang tidak tersedia. Silakan coba beberapa saat lagi.",
+    )
+
+
+@bp.app_errorhandler(404)
+def not_found(err: NotFound):
+    """Pages get an Indonesian page; API paths keep the JSON error shape."""
+    if request.path.startswith("/api/"):
+        return error_response(404, "not_found", err.description or "not found")
+    return _error_page(
+        404,
+        "Halaman tidak ditemukan",
+        "Halaman yang Anda cari tidak ada. Mungkin alamatnya salah atau inovasi ini telah dihapus.",
+    )
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {
+        "FIELD_LABELS": FIELD_LABELS,
+        "FILTER_PARAMS": FILTER_PARAMS,
+        "MODE_LABELS": MODE_LABELS,
+        "SORT_LABELS": SORT_LABELS,
+        "value_label": value_label,
+    }
