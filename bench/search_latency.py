@@ -1,0 +1,187 @@
+"""Search latency over HTTP against the real server, per corpus size and mode.
+
+For each size a cached embedded store is served by ``jippnas serve`` in a subprocess;
+the client sends distinct, realistic queries one at a time over a keep-alive connection
+and times request to response (query embedding, fusion, facets and snippets included).
+The serving process tree's resident memory is read from /proc after the run.
+
+    python -m bench.search_latency --sizes 1000 10000 50000 --queries 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+from tqdm import tqdm
+
+from bench.queries import QueryMix
+from bench.stores import OUT, ReusingEmbedder, cached_store
+from indexer.settings import Settings
+from ranking.query import MODES
+
+SIZES = (1_000, 10_000, 50_000)
+VECTOR_BUDGET = 1_000  # distinct real vectors per store; see bench/stores.py
+TARGET_P95_MS = 50.0
+TARGET = ("hybrid", 50_000)  # mode and size the p95 target is set for
+JIPPNAS = Path(sys.executable).parent / "jippnas"
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    engine: str
+    records: int
+    mode: str
+    queries: int
+    p50_ms: float
+    p95_ms: float
+    mean_ms: float
+    rss_mib: float
+
+    @property
+    def target(self) -> str:
+        return f"p95 <= {TARGET_P95_MS:.0f} ms" if (self.mode, self.records) == TARGET else ""
+
+    @property
+    def met(self) -> bool | None:
+        return self.p95_ms <= TARGET_P95_MS if self.target else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_mib(pid: int) -> float:
+    """Resident memory of a process and its descendants (gunicorn master + worker)."""
+    total_kib = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        status = Path(f"/proc/{current}/status").read_text()
+        total_kib += next(int(line.split()[1]) for line in status.splitlines() if "VmRSS" in line)
+        for task in Path(f"/proc/{current}/task").iterdir():
+            pending += [int(c) for c in (task / "children").read_text().split()]
+    return total_kib / 1024
+
+
+def _wait_healthy(port: int, server: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}; see bench/out/logs")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"server on port {port} not healthy after {timeout} s")
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[tuple[int, int]]:
+    """Run ``jippnas serve`` on a free port over ``data_dir``; yield (port, pid)."""
+    port = _free_port()
+    env = os.environ | {"JIPPNAS_DATA_DIR": str(data_dir), "JIPPNAS_ENGINE": "embedded"}
+    log = OUT / "logs" / f"serve-{data_dir.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(JIPPNAS), "serve", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+        try:
+            _wait_healthy(port, server)
+            yield port, server.pid
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _timed_get(conn: http.client.HTTPConnection, params: dict[str, Any]) -> float:
+    """Milliseconds from sending the request to having read the whole JSON response."""
+    started = time.perf_counter()
+    conn.request("GET", "/api/v1/search?" + urlencode(params))
+    response = conn.getresponse()
+    body = response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status != 200:
+        raise RuntimeError(f"{params} -> {response.status}: {body[:300]!r}")
+    json.loads(body)
+    return elapsed
+
+
+def measure_size(
+    records: int, embedder: ReusingEmbedder, queries: int, warmup: int, seed: int
+) -> list[LatencyResult]:
+    """All modes against one served store; each mode gets its own distinct queries."""
+    data_dir = cached_store(records, embedder)
+    mix = QueryMix(seed)
+    results: list[LatencyResult] = []
+    with serving(data_dir) as (port, pid):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for params in mix.take(warmup):
+            for mode in MODES:
+                _timed_get(conn, params | {"mode": mode})
+        for mode in MODES:
+            batch = mix.take(queries)
+            timings = [
+                _timed_get(conn, p | {"mode": mode})
+                for p in tqdm(batch, desc=f"{records} records, {mode}", unit="q")
+            ]
+            results.append(_summarise(records, mode, timings, _rss_mib(pid)))
+        conn.close()
+    return results
+
+
+def _summarise(records: int, mode: str, timings: list[float], rss: float) -> LatencyResult:
+    p50, p95 = np.percentile(timings, [50, 95])
+    mean = float(np.mean(timings))
+    return LatencyResult("embedded", records, mode, len(timings), float(p50), float(p95), mean, rss)
+
+
+def measure(
+    sizes: tuple[int, ...] = SIZES,
+    queries: int = 200,
+    warmup: int = 20,
+    vector_budget: int | None = VECTOR_BUDGET,
+    seed: int = 7,
+) -> list[LatencyResult]:
+    embedder = ReusingEmbedder(Settings.from_env().embedding_model, vector_budget)
+    return [r for size in sizes for r in measure_size(size, embedder, queries, warmup, seed + size)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--queries", type=int, default=200, help="per mode and size")
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--vector-budget", type=int, default=VECTOR_BUDGET, help="0 = embed every record"
+    )
+    args = parser.parse_args(argv)
+    budget = args.vector_budget or None
+    for r in measure(tuple(args.sizes), args.queries, args.warmup, budget):
+        print(
+            f"{r.records:>6} {r.mode:<8} p50 {r.p50_ms:6.1f} ms  p95 {r.p95_ms:6.1f} ms  "
+            f"mean {r.mean_ms:6.1f} ms  rss {r.rss_mib:6.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
