@@ -7,6 +7,7 @@ from flask import Flask
 from app.errors import register_error_handlers
 from app.services import init_services
 from indexer.settings import Settings
+from workers.celery_app import celery_init_app
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -16,12 +17,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     init_services(app, settings)
     register_error_handlers(app)
-
+    celery_init_app(app)
+    import workers.tasks  # noqa: F401 - registers the tasks with the Celery app
     from app.api import bp as api_bp
     from app.health import bp as health_bp
+    from app.jobs import bp as jobs_bp
     from app.ui import bp as ui_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(ui_bp)
+    app.register_blueprint(jobs_bp)
     return app

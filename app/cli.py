@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -118,15 +119,55 @@ def main() -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def ingest(file: Path) -> None:
+@click.option(
+    "--async",
+    "run_async",
+    is_flag=True,
+    help="Submit a job to the Celery workers and follow its progress.",
+)
+def ingest(file: Path, run_async: bool) -> None:
     """Validate, embed and store the records of FILE (.jsonl, .json or .csv)."""
     settings = Settings.from_env()
-    services = Services(settings)
     try:
-        report = ingest_file(services, file)
+        if run_async:
+            follow_job(settings, file)
+            return
+        report = ingest_file(Services(settings), file)
     except UnsupportedFile as exc:
         raise click.ClickException(str(exc)) from exc
     print_summary(report, write_rejections(report, settings.data_dir, file))
+
+
+def follow_job(settings: Settings, path: Path) -> None:
+    """Submit FILE as a job, then poll its state with a progress bar until it ends."""
+    from workers.jobs import JobQueueUnavailable
+    from workers.tasks import submit_ingest
+
+    app = create_app(settings)
+    with app.app_context():
+        jobs = app.extensions["jippnas"].jobs
+        try:
+            job = submit_ingest(read_file(path), path.name)
+        except JobQueueUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+        console.print(f"Job {job} submitted")
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"Ingesting {path.name}", total=None)
+            while (status := jobs.status(job))["state"] not in ("succeeded", "failed"):
+                progress.update(
+                    task, completed=status["progress"]["done"], total=status["progress"]["total"]
+                )
+                time.sleep(1)
+            progress.update(
+                task, completed=status["progress"]["done"], total=status["progress"]["total"]
+            )
+    counts = status["counts"]
+    console.print(
+        f"{status['state']}: stored {counts['created']}, updated {counts['updated']}, "
+        f"unchanged {counts['unchanged']}, rejected {counts['rejected']}"
+    )
+    for error in status["errors"][:5]:
+        console.print(f"  {error}")
 
 
 @main.command()

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from indexer.embeddings import ModelMismatch
 from indexer.engines.base import EngineUnavailable
 from ranking.query import QueryError
+from workers.jobs import JobQueueUnavailable
 
 
 class ApiError(Exception):
@@ -40,6 +41,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(EngineUnavailable)
     def _engine(err: EngineUnavailable):
         return error_response(503, "engine_unavailable", str(err))
+
+    @app.errorhandler(JobQueueUnavailable)
+    def _queue(err: JobQueueUnavailable):
+        return error_response(503, "queue_unavailable", str(err))
 
     @app.errorhandler(ModelMismatch)
     def _model(err: ModelMismatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import redis
 from flask import Flask, current_app
 
 from indexer.embeddings import Embedder
@@ -12,6 +13,7 @@ from indexer.engines import Engine, open_engine
 from indexer.ingest import Ingestor
 from indexer.settings import Settings
 from ranking.search import SearchService
+from workers.jobs import JobStore, MemoryKeyValue
 
 EXTENSION = "jippnas"
 
@@ -31,6 +33,18 @@ class Services:
     @cached_property
     def search(self) -> SearchService:
         return SearchService(self.engine, self.embedder)
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        if not self.settings.redis_url:
+            return JobStore(MemoryKeyValue())
+        client = redis.Redis.from_url(
+            self.settings.redis_url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=10,
+        )
+        return JobStore(client)
 
     def ingestor(self) -> Ingestor:
         """A fresh ingestor per job: duplicate ids are detected within one job."""

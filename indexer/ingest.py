@@ -7,14 +7,13 @@ neither re-embedded nor rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine, WriteResult
-from indexer.readers import RawItem
+from indexer.readers import RawItem, batched, mark_duplicate_ids
 from indexer.schema import FieldError, Innovation, Rejection
 from indexer.validation import validate
 
@@ -53,24 +52,17 @@ class IngestReport:
         }
 
 
-def _batches(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 class Ingestor:
-    """Validates, embeds and stores records; remembers ids seen so duplicates are caught."""
+    """Validates, embeds and stores records; a given id repeated in one run is rejected."""
 
     def __init__(self, engine: Engine, embedder: Embedder, batch_size: int = 64) -> None:
         self.engine = engine
         self.embedder = embedder
         self.batch_size = batch_size
-        self._seen: dict[str, int] = {}
 
     def run(self, items: Iterable[RawItem], progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
-        for batch in _batches(items, self.batch_size):
+        for batch in batched(mark_duplicate_ids(items), self.batch_size):
             report.add(self.ingest_batch(batch))
             if progress:
                 progress(len(batch))
@@ -107,16 +99,10 @@ class Ingestor:
             return Rejection(item.position, errors, record_id, item.position_label)
 
         if item.data is None:
-            return reject([FieldError("record", item.error or "unreadable")])
+            return reject([FieldError(item.error_field, item.error or "unreadable")])
         outcome = validate(item.data)
         if isinstance(outcome, list):
             return reject(
                 outcome, item.data.get("id") if isinstance(item.data.get("id"), str) else None
-            )
-        first = self._seen.setdefault(outcome.id, item.position)
-        if first != item.position:
-            where = f"{item.position_label} {first}"
-            return reject(
-                [FieldError("id", f"duplicate id {outcome.id!r} (first at {where})")], outcome.id
             )
         return outcome

@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class RawItem:
     data: dict[str, Any] | None = None
     error: str | None = None
     position_label: str = "line"
+    error_field: str = "record"
 
 
 def read_file(path: Path) -> Iterator[RawItem]:
@@ -116,3 +118,27 @@ def _csv_value(name: str, value: str | None) -> Any:
         sep = next((s for s in LIST_SEPARATORS if s in value), ",")
         return [t.strip() for t in value.split(sep) if t.strip()]
     return value
+
+
+def mark_duplicate_ids(items: Iterable[RawItem]) -> Iterator[RawItem]:
+    """A given id seen twice in one job: the later record is rejected, not merged."""
+    first: dict[str, int] = {}
+    for item in items:
+        given = item.data.get("id") if item.data else None
+        if isinstance(given, str) and first.setdefault(given, item.position) != item.position:
+            where = f"{item.position_label} {first[given]}"
+            yield RawItem(
+                item.position,
+                error=f"duplicate id {given!r} (first at {where})",
+                position_label=item.position_label,
+                error_field="id",
+            )
+        else:
+            yield item
+
+
+def batched(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:
+    """Consecutive lists of at most ``size`` items (itertools.batched is Python 3.12+)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

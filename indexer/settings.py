@@ -44,6 +44,8 @@ class Settings:
     api_tokens: tuple[str, ...] = field(default=(), repr=False)
     max_body_bytes: int = 10 * 1024 * 1024
     ingest_batch_size: int = 64
+    job_chunk_size: int = 100
+    task_visibility_timeout: int = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +63,10 @@ class Settings:
             api_tokens=_tokens(env.get(PREFIX + "API_TOKEN")),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
             ingest_batch_size=_int(env, "INGEST_BATCH_SIZE", cls.ingest_batch_size),
+            job_chunk_size=_int(env, "JOB_CHUNK_SIZE", cls.job_chunk_size),
+            task_visibility_timeout=_int(
+                env, "TASK_VISIBILITY_TIMEOUT", cls.task_visibility_timeout
+            ),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -1,0 +1,138 @@
+"""Ingest jobs: split input into chunks, keep job state where every process can see it.
+
+State lives in Redis when it is configured (so it survives web-app and worker restarts)
+and in process memory otherwise (the no-server default, where tasks run inline). Each
+chunk's outcome is stored under its own key, so a chunk that runs twice after a worker
+crash overwrites its result instead of counting twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from indexer.ingest import IngestReport
+from indexer.readers import RawItem
+
+KEY = "jippnas:job:{job}"
+TTL_SECONDS = 7 * 24 * 3600
+
+
+class JobQueueUnavailable(RuntimeError):
+    """Redis (the job queue) cannot be reached; submissions answer 503."""
+
+
+class KeyValue(Protocol):
+    """The part of the Redis API the job store uses."""
+
+    def hset(
+        self, name: str, key: str | None = None, value: Any = None, mapping: dict | None = None
+    ) -> Any: ...
+
+    def hgetall(self, name: str) -> dict: ...
+
+    def hget(self, name: str, key: str) -> Any: ...
+
+    def expire(self, name: str, time: int) -> Any: ...
+
+
+class MemoryKeyValue:
+    """In-process stand-in for the no-Redis default: jobs last as long as the process."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, dict[str, str]] = {}
+
+    def hset(
+        self, name: str, key: str | None = None, value: Any = None, mapping: dict | None = None
+    ) -> int:
+        entry = self._data.setdefault(name, {})
+        entry.update({k: str(v) for k, v in (mapping or {}).items()})
+        if key is not None:
+            entry[key] = str(value)
+        return 1
+
+    def hgetall(self, name: str) -> dict[str, str]:
+        return dict(self._data.get(name, {}))
+
+    def hget(self, name: str, key: str) -> str | None:
+        return self._data.get(name, {}).get(key)
+
+    def expire(self, name: str, time: int) -> bool:
+        return name in self._data
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class JobStore:
+    """Job metadata, chunk payloads and per-chunk results in one hash family per job."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self.kv = kv
+
+    def create(self, chunks: list[list[RawItem]], source: str) -> str:
+        job = uuid.uuid4().hex
+        key = KEY.format(job=job)
+        payload = {f"chunk:{n}": json.dumps([asdict(i) for i in c]) for n, c in enumerate(chunks)}
+        meta = {
+            "state": "queued",
+            "source": source,
+            "chunks": len(chunks),
+            "total": sum(len(c) for c in chunks),
+            "created_at": _now(),
+            "updated_at": _now(),
+        }
+        self.kv.hset(key, mapping=meta | payload)
+        self.kv.expire(key, TTL_SECONDS)
+        return job
+
+    def chunk(self, job: str, number: int) -> list[RawItem]:
+        raw = self.kv.hget(KEY.format(job=job), f"chunk:{number}") or "[]"
+        return [RawItem(**item) for item in json.loads(raw)]
+
+    def record_chunk(self, job: str, number: int, size: int, report: IngestReport) -> None:
+        result = report.summary() | {
+            "size": size,
+            "errors": [r.to_dict() for r in report.rejections],
+        }
+        self.kv.hset(
+            KEY.format(job=job),
+            mapping={f"result:{number}": json.dumps(result), "updated_at": _now()},
+        )
+
+    def set_state(self, job: str, state: str) -> None:
+        self.kv.hset(KEY.format(job=job), mapping={"state": state, "updated_at": _now()})
+
+    def status(self, job: str) -> dict[str, Any] | None:
+        data = self.kv.hgetall(KEY.format(job=job))
+        if not data:
+            return None
+        results = [json.loads(v) for k, v in data.items() if k.startswith("result:")]
+        counts = {
+            k: sum(r[k] for r in results) for k in ("created", "updated", "unchanged", "rejected")
+        }
+        chunks = int(data["chunks"])
+        state = data["state"]
+        if len(results) == chunks and state != "failed":
+            state = "succeeded"
+        elif results and state == "queued":
+            state = "running"
+        return {
+            "id": job,
+            "state": state,
+            "source": data["source"],
+            "progress": {
+                "done": sum(r["size"] for r in results),
+                "total": int(data["total"]),
+                "chunks_done": len(results),
+                "chunks": chunks,
+            },
+            "counts": counts,
+            "errors": [e for r in results for e in r["errors"]],
+            "created_at": data["created_at"],
+            "updated_at": data["updated_at"],
+        }
