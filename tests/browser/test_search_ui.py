@@ -1,0 +1,156 @@
+"""The search pages in a real browser: search, filter, open, go back, phone, no JS."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+README_SHOTS = ROOT / "docs" / "screenshots"
+QUERY = "antrean panjang di puskesmas"
+
+
+def screenshot(page: Any, name: str, for_readme: bool = False) -> None:
+    """Keep a picture for humans: always as a test artifact, and for the README on ask."""
+    for folder in [ARTIFACTS] + ([README_SHOTS] if for_readme else []):
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def total(page: Any) -> int:
+    return int(page.locator("#results-title").get_attribute("data-total"))
+
+
+def result_ids(page: Any) -> list[str]:
+    return page.locator(".results .card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+
+
+def facet_counts(page: Any, name: str) -> dict[str, int]:
+    """Facet value -> count as shown in the sidebar."""
+    return page.evaluate(
+        """name => Object.fromEntries([...document.querySelectorAll(
+            `input[type=checkbox][name="${name}"]`)].map(i => [i.value,
+            Number(document.querySelector(`label[for="${i.id}"] .count`).textContent)]))""",
+        name,
+    )
+
+
+def params(page: Any) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def search(page: Any, text: str) -> None:
+    page.get_by_label("Cari inovasi").fill(text)
+    page.get_by_role("button", name="Cari", exact=True).click()
+    page.wait_for_url(re.compile(r"[?&]q="))
+
+
+def tick(page: Any, name: str, value: str) -> None:
+    """Tick a facet checkbox; with JavaScript the form submits itself."""
+    page.locator(f'input[name="{name}"][value="{value}"]').check()
+    page.wait_for_url(re.compile(rf"[?&]{name}="))
+
+
+def test_search_shows_highlighted_results(open_page) -> None:
+    page = open_page("/")
+    assert page.locator("html").get_attribute("lang") == "id"
+    assert total(page) == 155  # an empty query browses everything
+    search(page, QUERY)
+    assert params(page)["q"] == [QUERY]
+    assert 0 < total(page) < 155
+    cards = page.locator(".results .card")
+    assert cards.count() == 10
+    assert page.locator(".results .card mark").count() > 0
+    assert "puskesmas" in cards.first.inner_text().lower()
+    screenshot(page, "search-results")
+
+
+def test_facet_changes_results_and_counts(open_page) -> None:
+    page = open_page(f"/?q={QUERY}")
+    before_total, before_sectors = total(page), facet_counts(page, "sector")
+    province = max(facet_counts(page, "province").items(), key=lambda kv: kv[1])[0]
+
+    tick(page, "province", province)
+
+    assert params(page)["province"] == [province]
+    assert 0 < total(page) < before_total
+    assert facet_counts(page, "sector") != before_sectors
+    chip = page.get_by_role("link", name=f"Hapus filter Provinsi: {province}")
+    assert chip.is_visible()
+    screenshot(page, "search", for_readme=True)
+    chip.click()
+    page.wait_for_url(lambda url: "province=" not in url)
+    assert total(page) == before_total
+
+
+def test_facet_by_keyboard_keeps_focus(open_page) -> None:
+    page = open_page("/?q=puskesmas")
+    box = page.locator('input[name="sector"]').first
+    value = box.get_attribute("value")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"[?&]sector="))
+    focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    assert focused == ["sector", value]
+
+
+def test_detail_shows_similar_with_reasons_and_back_restores_state(open_page) -> None:
+    page = open_page(f"/?q={QUERY}")
+    tick(page, "digital", "true")
+    search_url, ids = page.url, result_ids(page)
+    first = page.locator(".results .card__title a").first
+    title = first.inner_text()
+
+    first.click()
+    page.wait_for_url(re.compile(r"/inovasi/"))
+    assert page.get_by_role("heading", level=1).inner_text() == title
+    for heading in ("Masalah", "Solusi", "Inovasi serupa"):
+        assert page.get_by_role("heading", name=heading).is_visible()
+    similar = page.locator(".similar .card")
+    assert similar.count() > 0
+    reasons = similar.locator(".card__reason").all_inner_texts()
+    assert len(reasons) == similar.count()
+    assert all(r.startswith("Alasan:") and len(r) > len("Alasan: ") for r in reasons)
+    assert ids[0] not in similar.evaluate_all("cards => cards.map(c => c.dataset.id)")
+    screenshot(page, "detail", for_readme=True)
+
+    page.go_back()
+    page.wait_for_url(search_url)
+    assert result_ids(page) == ids
+    assert page.locator('input[name="digital"][value="true"]').is_checked()
+    assert page.get_by_label("Cari inovasi").input_value() == QUERY
+
+
+def test_phone_width(open_page) -> None:
+    page = open_page("/", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    search(page, "sampah")
+    found = total(page)
+    assert found > 0
+    filters = page.locator("details.filters__panel")
+    assert filters.get_attribute("open") is None  # results first on a phone
+    filters.locator("summary").click()
+    sector = max(facet_counts(page, "sector").items(), key=lambda kv: kv[1])[0]
+    tick(page, "sector", sector)
+    assert 0 < total(page) <= found
+    assert params(page)["sector"] == [sector]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "no sideways scrolling on a phone"
+    screenshot(page, "search-phone")
+
+
+def test_search_and_filter_without_javascript(open_page) -> None:
+    page = open_page("/", java_script_enabled=False)
+    search(page, "puskesmas")
+    found = total(page)
+    page.locator('input[name="agency_level"][value="kabupaten"]').check()
+    page.get_by_role("button", name="Terapkan filter").click()
+    page.wait_for_url(re.compile(r"agency_level=kabupaten"))
+    assert 0 < total(page) < found
+    assert params(page)["q"] == ["puskesmas"]

@@ -1,0 +1,77 @@
+"""The HTML pages without a browser: status codes, error pages and the empty state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.ui import pages
+from ranking.search import SearchResponse
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)|\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def _html(resp) -> str:
+    assert resp.content_type.startswith("text/html")
+    return resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/?q=puskesmas&province=Bali", "/inovasi/kipp-2019-prov-dki-telor-dadar-112"]
+)
+def test_pages_are_indonesian_without_inline_script(client, path):
+    html = _html(client.get(path))
+    assert '<html lang="id">' in html
+    assert not INLINE_SCRIPT.search(html), "a strict CSP forbids inline script and handlers"
+
+
+def test_page_and_api_agree(client):
+    html = _html(client.get("/?q=antrian+puskesms&sector=kesehatan"))
+    api = client.get("/api/v1/search?q=antrian+puskesms&sector=kesehatan").json
+    assert f'data-total="{api["total"]}"' in html
+    assert "Menampilkan hasil untuk <strong>antrian puskesmas</strong>" in html
+    assert all(f'data-id="{r["id"]}"' in html for r in api["results"])
+
+
+def test_empty_state_offers_the_filter_to_drop(client):
+    without_filter = client.get("/api/v1/search?q=puskesmas").json["total"]
+    html = _html(client.get("/?q=puskesmas&province=Bali"))
+    assert 'data-total="0"' in html
+    assert f'<a href="/?q=puskesmas">Hapus filter Provinsi</a> — {without_filter} inovasi' in html
+    # the chosen value stays ticked although its count is now zero
+    assert re.search(r'name="province" value="Bali"\s+checked', html)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/?page=abc", 400, "Parameter tidak valid"),
+        ("/?mode=fuzzy", 400, "Parameter tidak valid"),
+        ("/inovasi/tidak-ada", 404, "Halaman tidak ditemukan"),
+        ("/tidak-ada", 404, "Halaman tidak ditemukan"),
+    ],
+)
+def test_errors_are_friendly_pages(client, path, status, title):
+    resp = client.get(path)
+    assert resp.status_code == status
+    assert f"<h1>{title}</h1>" in _html(resp)
+
+
+def test_api_paths_keep_json_errors(client):
+    resp = client.get("/api/v1/tidak-ada")
+    assert resp.status_code == 404
+    assert resp.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("page", "total", "size", "expected"),
+    [
+        (1, 5, 10, [1]),
+        (1, 155, 10, [1, 2, 3, None, 16]),
+        (8, 155, 10, [1, None, 6, 7, 8, 9, 10, None, 16]),
+        (2, 5000, 100, [1, 2, 3, 4, None, 10]),  # never deeper than page x size 1000
+    ],
+)
+def test_pagination_window(page, total, size, expected):
+    assert pages(SearchResponse(total, page, size, 0.0, [], {})) == expected
