@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.errors import register_error_handlers
+from app.security import init_security
 from app.services import init_services
 from indexer.settings import Settings
 from workers.celery_app import celery_init_app
@@ -15,6 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    init_security(app, settings)
     init_services(app, settings)
     register_error_handlers(app)
     celery_init_app(app)

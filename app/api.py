@@ -13,15 +13,29 @@ from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
 from indexer.validation import parse_bool
-from ranking.query import QueryError, parse_search
+from ranking.query import SEARCH_PARAMS, QueryError, parse_search
 from ranking.similar import UnknownRecord, similar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_SIMILAR = 50
+MAX_RECORDS_PER_REQUEST = 1000
+SIMILAR_PARAMS = frozenset({"size", "other_regions"})
 
 
-def _args() -> dict[str, list[str]]:
+def _args(allowed: frozenset[str]) -> dict[str, list[str]]:
+    """Query parameters; an unknown one is a 400, never silently passed along."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise QueryError(unknown[0], f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
     return {name: request.args.getlist(name) for name in request.args}
+
+
+def json_body() -> object:
+    """The parsed JSON body, or None; absurdly deep nesting is a 400, not a crash."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "bad_body", "the JSON body is nested too deeply") from None
 
 
 def _not_found(record_id: str) -> ApiError:
@@ -35,7 +49,7 @@ def openapi():
 
 @bp.get("/search")
 def search():
-    return jsonify(services().search.search(parse_search(_args())).to_dict())
+    return jsonify(services().search.search(parse_search(_args(SEARCH_PARAMS))).to_dict())
 
 
 @bp.get("/facets")
@@ -62,7 +76,7 @@ def get_innovation(record_id: str):
 
 @bp.get("/innovations/<record_id>/similar")
 def similar_innovations(record_id: str):
-    args = _args()
+    args = _args(SIMILAR_PARAMS)
     size = args.get("size", ["5"])[-1]
     if not size.isdigit() or not 1 <= int(size) <= MAX_SIMILAR:
         raise QueryError("size", f"must be an integer between 1 and {MAX_SIMILAR}")
@@ -81,9 +95,16 @@ def similar_innovations(record_id: str):
 @bp.post("/innovations")
 @require_token
 def create_innovations():
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, list):
         raise ApiError(400, "bad_body", "the body must be a JSON array of innovation records")
+    if len(body) > MAX_RECORDS_PER_REQUEST:
+        raise ApiError(
+            413,
+            "too_many_records",
+            f"at most {MAX_RECORDS_PER_REQUEST} records "
+            "per request; submit larger sets as a job (POST /api/v1/jobs)",
+        )
     report = services().ingestor().run(items_from_objects(body))
     results: list[dict[str, Any]] = [
         {"index": position, "id": result.id, "status": result.status}

@@ -94,7 +94,16 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        _one_torch_thread()
         return create_app(self.settings)
+
+
+def _one_torch_thread() -> None:
+    """Embed each query on one core: requests already run in parallel threads, a query is
+    too short to split, and split work waits on busy cores (10x slower when loaded)."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _serve(settings: Settings, host: str, port: int, threads: int) -> None:

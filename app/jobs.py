@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, request, url_for
 
+from app.api import json_body
 from app.auth import require_token
 from app.errors import ApiError
 from app.services import services
@@ -31,7 +32,7 @@ def _uploaded_items() -> tuple[list[RawItem], str]:
             return list(read_bytes(upload.read(), fmt)), name
         except UnsupportedFile as exc:
             raise ApiError(400, "bad_file", f"{name}: {exc}") from exc
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, list):
         raise ApiError(
             400,
@@ -44,7 +45,16 @@ def _uploaded_items() -> tuple[list[RawItem], str]:
 @bp.post("")
 @require_token
 def submit():
+    settings = services().settings
+    request.max_content_length = settings.max_upload_bytes
     items, source = _uploaded_items()
+    if len(items) > settings.max_job_records:
+        raise ApiError(
+            413,
+            "too_many_records",
+            f"{len(items)} records; at most "
+            f"{settings.max_job_records} per job (JIPPNAS_MAX_JOB_RECORDS)",
+        )
     job = submit_ingest(items, source)
     status = services().jobs.status(job)
     response = jsonify(status)

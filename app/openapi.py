@@ -166,6 +166,26 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Job": {
+        "type": "object",
+        "required": ["id", "state", "progress", "counts", "errors"],
+        "properties": {
+            "id": STR,
+            "source": STR,
+            "created_at": STR,
+            "updated_at": STR,
+            "state": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+            "progress": {
+                "type": "object",
+                "properties": {k: INT for k in ("done", "total", "chunks_done", "chunks")},
+            },
+            "counts": {
+                "type": "object",
+                "properties": {k: INT for k in ("created", "updated", "unchanged", "rejected")},
+            },
+            "errors": {"type": "array", "items": {"type": "object"}},
+        },
+    },
     "NewInnovation": {
         "type": "object",
         "required": [
@@ -197,7 +217,11 @@ _SEARCH_PARAMS = [
     _param("year_from", {**INT, "minimum": 1900, "maximum": 2100}, "Earliest year"),
     _param("year_to", {**INT, "minimum": 1900, "maximum": 2100}, "Latest year"),
     _param("digital", {"type": "boolean"}, "Only digital (true) or non-digital (false)"),
-    _param("page", {**INT, "minimum": 1, "default": 1}, f"Page; page x size <= {MAX_DEPTH}"),
+    _param(
+        "page",
+        {**INT, "minimum": 1, "maximum": MAX_DEPTH, "default": 1},
+        f"Page; page x size <= {MAX_DEPTH} (400 above)",
+    ),
     _param("size", {**INT, "minimum": 1, "maximum": MAX_SIZE, "default": 10}, "Page size"),
     _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order"),
 ]
@@ -286,6 +310,41 @@ PATHS: dict[str, Any] = {
                 "400": _error("Bad parameter"),
                 "404": _error("Unknown id"),
             },
+        }
+    },
+    "/api/v1/jobs": {
+        "post": {
+            "summary": "Submit an ingest job (file upload or JSON array); follow it at Location",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "items": _ref("NewInnovation")}
+                    },
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "202": _json(_ref("Job"), "Accepted; Location names the job"),
+                "400": _error("Unreadable file or body"),
+                **_AUTH_ERRORS,
+                "413": _error("Upload or record count too large"),
+                "503": _error("Job queue (Redis) unavailable"),
+            },
+        }
+    },
+    "/api/v1/jobs/{id}": {
+        "get": {
+            "summary": "State, progress, counts and per-record errors of a job",
+            "parameters": [_param("id", STR, "Job id", "path")],
+            "responses": {"200": _json(_ref("Job"), "The job"), "404": _error("Unknown job")},
         }
     },
     "/healthz": {

@@ -15,6 +15,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+csv.field_size_limit(1 << 30)  # over-long fields are rejected per record by validation
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 LIST_SEPARATORS = (";", "|")
 
@@ -47,7 +48,7 @@ def read_bytes(raw: bytes, fmt: str) -> Iterator[RawItem]:
     if fmt == "json":
         yield from _json_array(_decode_whole(raw))
     elif fmt == "csv":
-        yield from _csv_rows(_decode_whole(raw))
+        yield from _csv_rows(raw.decode("utf-8-sig", errors="surrogateescape"))
     else:
         yield from _json_lines(raw.splitlines())
 
@@ -99,16 +100,41 @@ def _json_array(text: str) -> Iterator[RawItem]:
         yield _object_item(number, obj, "record")
 
 
+def _delimiter(header: str) -> str:
+    """Spreadsheets export ';' or tabs as often as ','; the header line tells which."""
+    try:
+        return csv.Sniffer().sniff(header, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def _csv_rows(text: str) -> Iterator[RawItem]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = text.split("\n", 1)[0]
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(header))
     if not reader.fieldnames or "title" not in [f.strip() for f in reader.fieldnames]:
         raise UnsupportedFile("CSV needs a header row naming the fields (at least 'title')")
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            yield RawItem(line, error="more values than header columns")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawItem(reader.line_num, error=f"unreadable CSV row: {exc}")
             continue
-        yield RawItem(line, data={k.strip(): _csv_value(k.strip(), v) for k, v in row.items()})
+        yield _csv_item(reader.line_num, row)
+
+
+def _csv_item(line: int, row: dict) -> RawItem:
+    if None in row:
+        return RawItem(line, error="more values than header columns")
+    if any(_has_bad_bytes(v) for v in row.values() if isinstance(v, str)):
+        return RawItem(line, error="not valid UTF-8")
+    return RawItem(line, data={k.strip(): _csv_value(k.strip(), v) for k, v in row.items()})
+
+
+def _has_bad_bytes(text: str) -> bool:
+    """Bytes that were not UTF-8 survive decoding as lone surrogates (surrogateescape)."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
 def _csv_value(name: str, value: str | None) -> Any:

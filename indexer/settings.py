@@ -29,7 +29,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _tokens(raw: str | None) -> tuple[str, ...]:
-    """Several tokens may be configured, comma-separated, so they can be rotated."""
+    """Comma-separated values (several API tokens can be configured to rotate them)."""
     return tuple(t.strip() for t in (raw or "").split(",") if t.strip())
 
 
@@ -42,7 +42,11 @@ class Settings:
     redis_url: str | None = None
     embedding_model: str | None = None
     api_tokens: tuple[str, ...] = field(default=(), repr=False)
+    environment: str = "development"
+    cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_job_records: int = 50_000
     ingest_batch_size: int = 64
     job_chunk_size: int = 100
     task_visibility_timeout: int = 300
@@ -61,7 +65,11 @@ class Settings:
             redis_url=env.get(PREFIX + "REDIS_URL") or None,
             embedding_model=env.get(PREFIX + "EMBEDDING_MODEL") or None,
             api_tokens=_tokens(env.get(PREFIX + "API_TOKEN")),
+            environment=(env.get(PREFIX + "ENV") or "development").strip().lower(),
+            cors_origins=_tokens(env.get(PREFIX + "CORS_ORIGINS")),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes),
+            max_upload_bytes=_int(env, "MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_job_records=_int(env, "MAX_JOB_RECORDS", cls.max_job_records),
             ingest_batch_size=_int(env, "INGEST_BATCH_SIZE", cls.ingest_batch_size),
             job_chunk_size=_int(env, "JOB_CHUNK_SIZE", cls.job_chunk_size),
             task_visibility_timeout=_int(
@@ -71,3 +79,8 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        """Refuse configurations that would be unsafe to serve."""
+        if self.environment == "production" and not self.api_tokens:
+            raise ConfigError(f"{PREFIX}ENV=production needs {PREFIX}API_TOKEN to be set")

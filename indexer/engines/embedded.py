@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -58,6 +58,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
+POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
 BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
 
 
@@ -74,6 +75,8 @@ class _Snapshot:
     digital: np.ndarray
     vectors: np.ndarray
     vocabulary: dict[str, int]
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    last_similarities: tuple[np.ndarray, np.ndarray] | None = None
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -293,20 +296,52 @@ class EmbeddedEngine:
         terms, fixed = query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
         key = (snap.generation, " ".join(terms))
         if key not in self._matches:
-            rows: list[tuple[int, float]] = []
-            if terms:
-                query = " OR ".join(f'"{t}"' for t in terms)
-                rows = (
-                    self._db()
-                    .execute(f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (query,))
-                    .fetchall()
-                )
-            positions = np.array([snap.position[r] for r, _ in rows], dtype=np.int64)
-            scores = np.array([-s for _, s in rows], dtype=np.float64)
+            scores = np.zeros(len(snap.ids), dtype=np.float64)
+            hit = np.zeros(len(snap.ids), dtype=bool)
+            for term in terms:  # in query order, so sums round exactly as FTS5's do
+                rows, term_scores = self._postings(snap, term)
+                scores[rows] += term_scores
+                hit[rows] = True
+            positions = np.flatnonzero(hit)
             if len(self._matches) > 256:
                 self._matches.clear()
-            self._matches[key] = (positions, scores)
+            self._matches[key] = (positions, scores[positions])
         return (*self._matches[key], fixed)
+
+    def _postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding one term and its BM25 part, read from SQLite once per snapshot.
+
+        FTS5's bm25() of an OR query is the sum over its terms of each term's own score
+        (IDF and document lengths do not depend on the other terms), so adding cached
+        per-term lists gives the same scores without re-scoring the large match sets of
+        common terms on every query.
+        """
+        cached = snap.postings.get(term)
+        if cached is None:
+            rows = (
+                self._db()
+                .execute(
+                    f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (f'"{term}"',)
+                )
+                .fetchall()
+            )
+            cached = (
+                np.array([snap.position[r] for r, _ in rows], dtype=np.int64),
+                np.array([-s for _, s in rows], dtype=np.float64),
+            )
+            if sum(len(p) for p, _ in snap.postings.values()) > POSTINGS_LIMIT:
+                snap.postings.clear()
+            snap.postings[term] = cached
+        return cached
+
+    def _similarities(self, snap: _Snapshot, vector: np.ndarray) -> np.ndarray:
+        """Cosine of every record to ``vector``; a search's knn and facets share one product."""
+        query = np.asarray(vector, np.float32)
+        last = snap.last_similarities
+        if last is None or not np.array_equal(last[0], query):
+            last = (query.copy(), snap.vectors @ query)
+            snap.last_similarities = last
+        return last[1]
 
     def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
         snap = self._view()
@@ -326,7 +361,7 @@ class EmbeddedEngine:
         snap = self._view()
         if not snap.ids:
             return []
-        sims = snap.vectors @ np.asarray(vector, np.float32)
+        sims = self._similarities(snap, vector)
         keep = snap.mask(filters) & (sims >= min_similarity)
         keep[[snap.row_of[i] for i in exclude if i in snap.row_of]] = False
         positions = np.flatnonzero(keep)
@@ -349,7 +384,7 @@ class EmbeddedEngine:
         if match.text is not None:
             matched[self._lexical_matches(snap, match.text)[0]] = True
         if match.vector is not None and len(snap.ids):
-            matched |= snap.vectors @ np.asarray(match.vector, np.float32) >= match.min_similarity
+            matched |= self._similarities(snap, match.vector) >= match.min_similarity
         total = int((matched & snap.mask(filters)).sum())
         facets = {
             name: ordered_facet(name, snap.counts(name, matched & snap.mask(filters.without(name))))

@@ -519,7 +519,9 @@ class OpenSearchEngine:
         new = self._next_index()
         self._create(new, model, with_alias=False)
         try:
+            self._set_refresh(new, "-1")  # no searchable segments while filling: faster bulk
             copied = self._copy(old, new, embedder if reembed else None)
+            self._set_refresh(new, None)
             self.client.indices.refresh(index=new)
             swap = [{"remove": {"index": i, "alias": self.alias}} for i in old]
             swap.append({"add": {"index": new, "alias": self.alias}})
@@ -532,6 +534,11 @@ class OpenSearchEngine:
             time.sleep(DRAIN_SECONDS)
             self.client.indices.delete(index=",".join(old), ignore_unavailable=True)
         return ReindexReport(tuple(old), new, copied, reembed and bool(old))
+
+    def _set_refresh(self, index: str, interval: str | None) -> None:
+        """None restores the default interval."""
+        body = {"index": {"refresh_interval": interval}}
+        self.client.indices.put_settings(index=index, body=body)
 
     def _copy(self, sources: list[str], target: str, embedder: Embedder | None) -> int:
         if not sources:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import need
+from tests.conftest import need, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -27,12 +25,8 @@ LAUNCH_ARGS = [
 @pytest.fixture(scope="session")
 def live_url(read_app) -> Iterator[str]:
     """The app served by a real threaded HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, read_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve(read_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
