@@ -2,8 +2,9 @@
 
 Embedding dominates ingest; the target is that validation, analysis and SQLite writes
 add little on top, i.e. full ingest runs at >= 85% of bare encode throughput. Both
-are timed in the same process and run (alternating, best of ``rounds``) so machine
-noise hits both sides alike.
+are timed in the same process, back to back in each round (which goes first alternates),
+and the medians of the rounds are reported, so load from other work on a shared machine
+hits both sides alike.
 
     python -m bench.ingest_throughput --count 2000
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -31,10 +33,7 @@ class IngestResult:
     batch_size: int
     encode_per_s: float
     ingest_per_s: float
-
-    @property
-    def ratio(self) -> float:
-        return self.ingest_per_s / self.encode_per_s
+    ratio: float  # median of the per-round ratios
 
     @property
     def met(self) -> bool:
@@ -66,23 +65,34 @@ def _full_ingest(embedder: Embedder, records: list[dict], batch_size: int) -> fl
     return elapsed
 
 
-def measure(count: int = 2000, rounds: int = 2) -> IngestResult:
+def measure(count: int = 2000, rounds: int = 3) -> IngestResult:
     embedder = Embedder(Settings.from_env().embedding_model)
     batch_size = Settings.from_env().ingest_batch_size
     records = synthetic(count, SEED + 1)
     texts = [validate(r).embedding_text() for r in records]  # type: ignore[union-attr]
     _bare_encode(embedder, texts[:64])  # load the model and warm up kernels
     encode, full = [], []
-    for _ in range(rounds):
+    for round_ in range(rounds):
+        if round_ % 2:
+            full.append(_full_ingest(embedder, records, batch_size))
         encode.append(_bare_encode(embedder, texts))
-        full.append(_full_ingest(embedder, records, batch_size))
-    return IngestResult("embedded", count, batch_size, count / min(encode), count / min(full))
+        if not round_ % 2:
+            full.append(_full_ingest(embedder, records, batch_size))
+    ratios = [e / f for e, f in zip(encode, full, strict=True)]
+    return IngestResult(
+        "embedded",
+        count,
+        batch_size,
+        count / statistics.median(encode),
+        count / statistics.median(full),
+        statistics.median(ratios),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     r = measure(args.count, args.rounds)
     print(

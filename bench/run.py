@@ -31,6 +31,15 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
+def _cpu_pressure() -> str:
+    """Share of time runnable tasks waited for a CPU (Linux PSI), if the kernel says."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return "n/a"
+    return next(f"{p.split('=')[1]}%" for p in some.split() if p.startswith("avg60="))
+
+
 def _machine(load_before: tuple[float, ...]) -> list[str]:
     cpu = next(
         (
@@ -43,8 +52,9 @@ def _machine(load_before: tuple[float, ...]) -> list[str]:
     return [
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}",
-        f"- load average before / after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f} "
-        "(the machine is shared; other work running alongside inflates the figures)",
+        f"- load average before / after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}; "
+        f"CPU pressure after (some, avg60): {_cpu_pressure()} (the machine is shared; other "
+        "work running alongside inflates the figures)",
     ]
 
 
@@ -124,8 +134,8 @@ def render(
         "",
         "Same synthetic texts, same process and run: bare `SentenceTransformer.encode` "
         "(same model and encode batch size as the Embedder) against the full ingest "
-        "(validate + analyse + embed + store into a fresh store); best of the alternating "
-        "rounds.",
+        "(validate + analyse + embed + store into a fresh store); medians of back-to-back "
+        "rounds."
         "",
         *_table(
             (
