@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from indexer.embeddings import Embedder
-from indexer.engines.base import Engine, WriteResult
+from indexer.engines.base import Engine, WriteFailed, WriteResult
 from indexer.readers import RawItem, batched, mark_duplicate_ids
 from indexer.schema import FieldError, Innovation, Rejection
 from indexer.validation import validate
@@ -85,14 +87,32 @@ class Ingestor:
             if known.get(r.id) == r.fingerprint()
         ]
         if changed:
-            records = [r for _, r in changed]
-            vectors = self.embedder.encode([r.embedding_text() for r in records])
-            written = self.engine.upsert(records, vectors, self.embedder.info)
-            results += zip([p for p, _ in changed], written, strict=True)
+            vectors = self.embedder.encode([r.embedding_text() for _, r in changed])
+            results += self._store(changed, vectors, report)
         for position, result in sorted(results, key=lambda pr: pr[0]):
             setattr(report, result.status, getattr(report, result.status) + 1)
             report.written.append((position, result))
         return report
+
+    def _store(
+        self, changed: list[tuple[int, Innovation]], vectors: np.ndarray, report: IngestReport
+    ) -> list[tuple[int, WriteResult]]:
+        """Upsert; records the engine refuses are rejected and the rest written again."""
+        try:
+            written = self.engine.upsert([r for _, r in changed], vectors, self.embedder.info)
+            return list(zip([p for p, _ in changed], written, strict=True))
+        except WriteFailed as exc:
+            refused = dict(exc.errors)
+        keep = [i for i, (_, r) in enumerate(changed) if r.id not in refused]
+        for position, record in changed:
+            if record.id in refused:
+                reason = f"refused by the search engine: {refused[record.id]}"
+                report.rejections.append(
+                    Rejection(position, [FieldError("record", reason)], record.id)
+                )
+        if not keep:
+            return []
+        return self._store([changed[i] for i in keep], vectors[keep], report)
 
     def _check(self, item: RawItem) -> Innovation | Rejection:
         def reject(errors: list[FieldError], record_id: str | None = None) -> Rejection:

@@ -1,7 +1,7 @@
 """One Celery app configured from the same settings as the web app (Flask's pattern).
 
 With JIPPNAS_REDIS_URL set, Redis is broker and result store and tasks run in worker
-processes (`celery -A workers.celery_app worker`). Without it, tasks run in process, so
+processes (`celery -A workers.worker worker`). Without it, tasks run in process, so
 the embedded default needs no servers at all.
 """
 

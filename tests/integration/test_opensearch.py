@@ -3,14 +3,11 @@ zero-downtime reindex, and 503 then recovery when the node cannot be reached."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -21,7 +18,9 @@ from indexer.embeddings import Embedder, ModelInfo
 from indexer.engines.base import Filters, MatchQuery, WriteFailed
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
+from indexer.ingest import Ingestor, IngestReport
 from tests.conftest import make_app
+from tests.support.gate import Gate
 
 pytestmark = pytest.mark.opensearch
 
@@ -216,51 +215,6 @@ def test_reindex_command(os_sample, monkeypatch):
     assert result.exit_code == 1 and "embedded engine" in result.output
 
 
-class Gate:
-    """A TCP forwarder in front of the node, shut and reopened on the same port: for the
-    app the node is unreachable in between, as in a real outage or restart."""
-
-    def __init__(self, target: str) -> None:
-        parts = urlsplit(target)
-        self.upstream = (parts.hostname, parts.port)
-        with socket.create_server(("127.0.0.1", 0)) as probe:
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: socket.socket | None = None
-        self._sockets: list[socket.socket] = []
-
-    def open(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.upstream)
-            self._sockets += [client, upstream]
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
-
-    def shut(self) -> None:
-        """Refuse new connections and cut the open ones."""
-        for sock in [self._server, *self._sockets]:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
-            sock.close()  # type: ignore[union-attr]
-        self._sockets.clear()
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    with suppress(OSError):
-        target.shutdown(socket.SHUT_WR)
-
-
 def test_search_answers_503_while_node_unreachable_then_recovers(os_sample, embedder, tmp_path):
     gate = Gate(os_sample.location)
     gate.open()
@@ -292,3 +246,17 @@ def test_search_answers_503_while_node_unreachable_then_recovers(os_sample, embe
     }
     assert client.get("/healthz").json["records"] == 155
     gate.shut()
+
+
+def test_ingest_rejects_refused_records_and_stores_the_rest(fresh, embedded_sample, embedder):
+    """The ingest path turns an engine refusal into per-record rejections."""
+    ids = [h.id for h in embedded_sample.browse(Filters(), 3)]
+    records = [embedded_sample.get(i) for i in ids]
+    vectors = np.stack([embedded_sample.get_vector(i) for i in ids])
+    batch = [(1, records[0]), (2, replace(records[1], year="kemarin")), (3, records[2])]
+    report = IngestReport()
+    written = Ingestor(fresh, embedder)._store(batch, vectors, report)
+    assert [(p, r.status) for p, r in written] == [(1, "created"), (3, "created")]
+    assert [(r.position, r.id) for r in report.rejections] == [(2, ids[1])]
+    assert "refused by the search engine" in report.rejections[0].errors[0].reason
+    assert fresh.count() == 2

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 
 from indexer.engines.embedded import EmbeddedEngine
+from indexer.engines.opensearch import OpenSearchEngine
 from tests.conftest import make_app
+from tests.support.gate import Gate
 
 pytestmark = pytest.mark.redis
 
@@ -88,8 +92,6 @@ def test_file_upload_job_reports_bad_lines(
     client = make_app(data_dir, embedder, redis_url=redis_server.url).test_client()
     lines = [json.dumps(r) for r in sample_records[:3]] + ["{oops"]
     payload = ("\n".join(lines) + "\n").encode()
-    from io import BytesIO
-
     resp = client.post(
         "/api/v1/jobs",
         data={"file": (BytesIO(payload), "batch.jsonl")},
@@ -112,3 +114,38 @@ def test_redis_down_search_answers_and_submission_is_503(
     assert resp.status_code == 503
     assert resp.json["error"]["code"] == "queue_unavailable"
     assert "Redis" in resp.json["error"]["message"]
+
+
+@pytest.mark.opensearch
+def test_engine_outage_mid_job_is_retried_until_nothing_is_lost(
+    tmp_path, redis_server, make_workers, embedder, sample_records, auth, opensearch_url
+):
+    gate = Gate(opensearch_url)
+    gate.open()
+    alias = f"jobs-{uuid.uuid4().hex[:8]}"
+    env = _env(tmp_path, redis_server.url) | {
+        "JIPPNAS_ENGINE": "opensearch",
+        "JIPPNAS_OPENSEARCH_URL": gate.url,
+        "JIPPNAS_OPENSEARCH_INDEX": alias,
+    }
+    workers = make_workers(env)
+    workers.start()
+    client = make_app(tmp_path, embedder, redis_url=redis_server.url).test_client()
+    records = _records(sample_records, 600)
+    job = client.post("/api/v1/jobs", json=records, headers=auth).json["id"]
+    try:
+        _wait(client, job, lambda s: s["progress"]["done"] >= 100, 240, workers)
+        gate.shut()
+        time.sleep(8)
+        stalled = client.get(f"/api/v1/jobs/{job}").json
+        assert stalled["state"] == "running" and stalled["progress"]["done"] < 600
+    finally:
+        gate.open()
+    done = _wait(client, job, lambda s: s["state"] == "succeeded", 300, workers)
+    assert done["counts"]["created"] + done["counts"]["unchanged"] == 600
+    engine = OpenSearchEngine(opensearch_url, alias)
+    try:
+        assert engine.count() == 600
+    finally:
+        engine.drop()
+        gate.shut()
