@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,7 @@ class SearchService:
         self.engine = engine
         self.embedder = embedder
         self.tuning = tuning or Tuning()
+        self._embedding = ThreadPoolExecutor(thread_name_prefix="query-embedding")
 
     def query_vector(self, text: str) -> np.ndarray:
         check_model(self.engine.model_info(), self.embedder.info)
@@ -109,11 +111,17 @@ class SearchService:
         k = max(t.candidates, request.depth)
         lexical, semantic, corrections = [], [], {}
         vector = None
+        # The query is embedded on another core while the lexical side runs.
+        embedding = (
+            self._embedding.submit(self.query_vector, request.q)
+            if request.mode in ("semantic", "hybrid")
+            else None
+        )
         if request.mode in ("lexical", "hybrid"):
             found = self.engine.lexical(request.q, filters, k)
             lexical, corrections = found.hits, found.corrections
-        if request.mode in ("semantic", "hybrid"):
-            vector = self.query_vector(request.q)
+        if embedding is not None:
+            vector = embedding.result()
             semantic = self.engine.knn(vector, filters, k)
         match = MatchQuery(
             request.q if request.mode != "semantic" else None, vector, t.min_similarity
