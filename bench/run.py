@@ -80,6 +80,7 @@ def render(
             f"{r.p95_ms:.1f}",
             f"{r.mean_ms:.1f}",
             f"{r.rss_mib:.0f}",
+            "n/a" if r.cpu_wait is None else f"{r.cpu_wait:.0%}",
             r.target,
             _met(r.met),
         )
@@ -112,7 +113,11 @@ def render(
         "counts and snippets included. Distinct Indonesian queries derived from the sample "
         "(problem phrases, keywords, 20% with a typo, 20% with a filter). Synthetic "
         f"records from `bench/generate.py`. {reuse} Memory: resident set of the serving "
-        "process tree after the run.",
+        "process tree after the run. CPU wait: share of the run's wall time in which some task "
+        "on the machine was waiting for a CPU (Linux PSI); high values mean other work was "
+        "competing and the latencies are inflated. Each size gets a fresh server and 20 "
+        "warm-up requests per mode; the embedded engine keeps per-term BM25 lists per "
+        "snapshot, so terms met earlier in the run cost less, as in a running service.",
         "",
         *_table(
             (
@@ -124,6 +129,7 @@ def render(
                 "p95 ms",
                 "mean ms",
                 "server RSS MiB",
+                "CPU wait",
                 "target",
                 "status",
             ),
@@ -135,7 +141,7 @@ def render(
         "Same synthetic texts, same process and run: bare `SentenceTransformer.encode` "
         "(same model and encode batch size as the Embedder) against the full ingest "
         "(validate + analyse + embed + store into a fresh store); medians of back-to-back "
-        "rounds."
+        "rounds.",
         "",
         *_table(
             (

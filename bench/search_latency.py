@@ -50,6 +50,7 @@ class LatencyResult:
     p95_ms: float
     mean_ms: float
     rss_mib: float
+    cpu_wait: float | None  # share of the run's wall time some task waited for a CPU
 
     @property
     def target(self) -> str:
@@ -58,6 +59,15 @@ class LatencyResult:
     @property
     def met(self) -> bool | None:
         return self.p95_ms <= TARGET_P95_MS if self.target else None
+
+
+def _cpu_wait_us() -> int | None:
+    """Microseconds runnable tasks have waited for a CPU since boot (Linux PSI)."""
+    try:
+        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except OSError:
+        return None
+    return int(some.rsplit("total=", 1)[1])
 
 
 def _free_port() -> int:
@@ -140,19 +150,28 @@ def measure_size(
                 _timed_get(conn, params | {"mode": mode})
         for mode in MODES:
             batch = mix.take(queries)
+            waited, started = _cpu_wait_us(), time.perf_counter()
             timings = [
                 _timed_get(conn, p | {"mode": mode})
                 for p in tqdm(batch, desc=f"{records} records, {mode}", unit="q")
             ]
-            results.append(_summarise(records, mode, timings, _rss_mib(pid)))
+            wall_us = (time.perf_counter() - started) * 1e6
+            cpu_wait = None if waited is None else (_cpu_wait_us() or 0) - waited
+            results.append(
+                _summarise(records, mode, timings, _rss_mib(pid), cpu_wait and cpu_wait / wall_us)
+            )
         conn.close()
     return results
 
 
-def _summarise(records: int, mode: str, timings: list[float], rss: float) -> LatencyResult:
+def _summarise(
+    records: int, mode: str, timings: list[float], rss: float, cpu_wait: float | None
+) -> LatencyResult:
     p50, p95 = np.percentile(timings, [50, 95])
     mean = float(np.mean(timings))
-    return LatencyResult("embedded", records, mode, len(timings), float(p50), float(p95), mean, rss)
+    return LatencyResult(
+        "embedded", records, mode, len(timings), float(p50), float(p95), mean, rss, cpu_wait
+    )
 
 
 def measure(
@@ -179,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     for r in measure(tuple(args.sizes), args.queries, args.warmup, budget):
         print(
             f"{r.records:>6} {r.mode:<8} p50 {r.p50_ms:6.1f} ms  p95 {r.p95_ms:6.1f} ms  "
-            f"mean {r.mean_ms:6.1f} ms  rss {r.rss_mib:6.0f} MiB"
+            f"mean {r.mean_ms:6.1f} ms  rss {r.rss_mib:6.0f} MiB  cpu wait {r.cpu_wait}"
         )
 
 
