@@ -25,6 +25,7 @@ from indexer.embeddings import Embedder
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor, IngestReport
 from indexer.readers import items_from_objects
+from indexer.settings import Settings
 
 OUT = Path(__file__).parent / "out"
 STORES = OUT / "stores"
@@ -60,7 +61,7 @@ def ingest(
     records: list[dict[str, Any]],
     data_dir: Path,
     embedder: Embedder,
-    batch_size: int = 64,
+    batch_size: int = Settings.ingest_batch_size,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Validate, analyse, embed and store ``records`` into a fresh embedded store."""

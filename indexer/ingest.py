@@ -17,6 +17,7 @@ from indexer.embeddings import Embedder
 from indexer.engines.base import Engine, WriteFailed, WriteResult
 from indexer.readers import RawItem, batched, mark_duplicate_ids
 from indexer.schema import FieldError, Innovation, Rejection
+from indexer.settings import Settings
 from indexer.validation import validate
 
 Progress = Callable[[int], None]
@@ -57,7 +58,9 @@ class IngestReport:
 class Ingestor:
     """Validates, embeds and stores records; a given id repeated in one run is rejected."""
 
-    def __init__(self, engine: Engine, embedder: Embedder, batch_size: int = 64) -> None:
+    def __init__(
+        self, engine: Engine, embedder: Embedder, batch_size: int = Settings.ingest_batch_size
+    ) -> None:
         self.engine = engine
         self.embedder = embedder
         self.batch_size = batch_size
