@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from indexer.schema import AGENCY_LEVELS, KEYWORD_FACETS, SECTORS
+from indexer.validation import REQUIRED
 from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS
 
 STR = {"type": "string"}
@@ -188,16 +189,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "NewInnovation": {
         "type": "object",
-        "required": [
-            "title",
-            "agency",
-            "agency_level",
-            "sector",
-            "year",
-            "source_program",
-            "problem",
-            "solution",
-        ],
+        "required": list(REQUIRED),
         "properties": {
             **{
                 k: v
