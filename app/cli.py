@@ -16,7 +16,6 @@ from rich.table import Table
 
 from app import create_app
 from app.services import Services
-from indexer.embeddings import Embedder
 from indexer.engines.base import EngineUnavailable, Filters, MatchQuery, WriteFailed
 from indexer.ingest import IngestReport
 from indexer.readers import UnsupportedFile, read_file
@@ -204,32 +203,52 @@ def stats() -> None:
         console.print(f"[bold]{name}[/bold]: {top}")
 
 
+def _run_task(settings: Settings, task, run_async: bool, *args: object) -> object:
+    """Run a task in this process, or hand it to the workers and return its id."""
+    app = create_app(settings)
+    with app.app_context():
+        if not run_async:
+            return task(*args)
+        try:
+            return task.apply_async(args, retry=False).id
+        except Exception as exc:  # kombu raises several connection error types
+            raise click.ClickException(f"the job queue is unreachable: {exc}") from exc
+
+
 @main.command()
-def reindex() -> None:
+@click.option("--async", "run_async", is_flag=True, help="Run it on the Celery workers.")
+def reindex(run_async: bool) -> None:
     """Build a new OpenSearch index generation, fill it, swap the alias, drop the old one."""
+    from workers.tasks import reindex_index
+
     settings = Settings.from_env()
     if settings.engine != "opensearch":
         raise click.ClickException(EMBEDDED_REINDEX)
-    from indexer.engines.opensearch import OpenSearchEngine
-
-    engine = OpenSearchEngine(settings.opensearch_url, settings.opensearch_index)
     try:
-        report = engine.reindex(Embedder(settings.embedding_model))
+        outcome = _run_task(settings, reindex_index, run_async)
     except (EngineUnavailable, WriteFailed) as exc:
         raise click.ClickException(f"reindex failed, the alias was not moved: {exc}") from exc
-    finally:
-        engine.close()
-    how = "re-embedded" if report.reembedded else "copied"
+    if run_async:
+        console.print(f"reindex submitted as task {outcome}")
+        return
     console.print(
-        f"{settings.opensearch_index} -> {report.new_index}: {report.records} records {how} "
-        f"(dropped {', '.join(report.old_indices) or 'nothing'})"
+        f"{settings.opensearch_index} -> {outcome['new_index']}: "
+        f"{outcome['records']} records {outcome['how']} "
+        f"(dropped {', '.join(outcome['dropped']) or 'nothing'})"
     )
 
 
-def _everything():
-    from indexer.engines.base import Filters, MatchQuery
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--async", "run_async", is_flag=True, help="Run it on the Celery workers.")
+def delete(ids: tuple[str, ...], run_async: bool) -> None:
+    """Delete innovations by id."""
+    from workers.tasks import delete_innovations
 
-    return MatchQuery(), Filters()
+    outcome = _run_task(Settings.from_env(), delete_innovations, run_async, list(ids))
+    console.print(
+        f"delete submitted as task {outcome}" if run_async else f"deleted {outcome} of {len(ids)}"
+    )
 
 
 @main.command()

@@ -37,6 +37,19 @@ def delete_innovations(ids: list[str]) -> int:
     return services().engine.delete(ids)
 
 
+@shared_task(name="jippnas.reindex")
+def reindex_index() -> dict[str, object]:
+    """Rebuild the OpenSearch index generation (not retried: it starts over on its own)."""
+    svc = services()
+    report = svc.engine.reindex(svc.embedder)  # type: ignore[attr-defined]
+    return {
+        "new_index": report.new_index,
+        "records": report.records,
+        "how": "re-embedded" if report.reembedded else "copied",
+        "dropped": list(report.old_indices),
+    }
+
+
 def submit_ingest(items: Iterable[RawItem], source: str) -> str:
     """Store the job's chunks, then enqueue one task per chunk; returns the job id."""
     svc = services()

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from app.cli import main
-from indexer.engines.embedded import DB_NAME
+from indexer.engines.embedded import DB_NAME, EmbeddedEngine
 
 
 def _write_mixed(path: Path, sample_records: list[dict]) -> None:
@@ -107,3 +107,12 @@ def _count(db: Path) -> int:
             return conn.execute("SELECT count(*) FROM docs").fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def test_delete_command(store_copy, monkeypatch):
+    monkeypatch.setenv("JIPPNAS_DATA_DIR", str(store_copy))
+    result = CliRunner().invoke(
+        main, ["delete", "kipp-2015-prov-dki-gendis-system-sigareng", "tidak-ada"]
+    )
+    assert result.exit_code == 0 and "deleted 1 of 2" in result.output
+    assert EmbeddedEngine(store_copy).count() == 154

@@ -9,7 +9,9 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from app.cli import main
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from tests.conftest import make_app
@@ -149,3 +151,20 @@ def test_engine_outage_mid_job_is_retried_until_nothing_is_lost(
     finally:
         engine.drop()
         gate.shut()
+
+
+def test_delete_runs_as_a_task_on_a_worker(store_copy, redis_server, make_workers, monkeypatch):
+    env = _env(store_copy, redis_server.url)
+    workers = make_workers(env)
+    workers.start()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(
+        main, ["delete", "--async", "kipp-2015-prov-dki-gendis-system-sigareng"]
+    )
+    assert result.exit_code == 0 and "submitted as task" in result.output
+    engine = EmbeddedEngine(store_copy)
+    deadline = time.monotonic() + 120
+    while engine.count() != 154 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert engine.count() == 154, workers.logs()
