@@ -15,13 +15,17 @@ from indexer.text import Analyzer
 SNIPPET_FIELDS = ("problem", "solution", "impact")
 WINDOW = 32
 WORD = re.compile(r"\S+")
+EDGES = re.compile(r"(\W*)(.*?)(\W*)", re.DOTALL)
+
+
+def _mark(word: str) -> str:
+    """Mark the word itself, not the punctuation around it ("<mark>panjang</mark>.")."""
+    lead, core, trail = EDGES.fullmatch(word).groups()  # type: ignore[union-attr]
+    return str(escape(lead) + Markup("<mark>{}</mark>").format(core) + escape(trail))
 
 
 def _marked(words: list[str], hits: set[int]) -> str:
-    return " ".join(
-        str(Markup("<mark>{}</mark>").format(w)) if i in hits else str(escape(w))
-        for i, w in enumerate(words)
-    )
+    return " ".join(_mark(w) if i in hits else str(escape(w)) for i, w in enumerate(words))
 
 
 def _matching(analyzer: Analyzer, words: list[str], terms: set[str]) -> set[int]:

@@ -7,7 +7,9 @@ import pytest
 from indexer.engines.base import Hit
 from indexer.fuzzy import corrections
 from indexer.text import analyzer
+from indexer.validation import validate
 from ranking.fusion import reciprocal_rank_fusion
+from ranking.highlight import snippet
 from ranking.query import QueryError, parse_search
 
 
@@ -67,3 +69,21 @@ def test_parse_search_filters_and_defaults():
 def test_parse_search_rejects_bad_parameters(args):
     with pytest.raises(QueryError):
         parse_search(args)
+
+
+def test_snippet_marks_words_not_punctuation_and_escapes():
+    record = validate(
+        {
+            "title": "Uji",
+            "agency": "Dinas",
+            "agency_level": "kota",
+            "sector": "kesehatan",
+            "year": 2020,
+            "source_program": "KIPP",
+            "solution": "Layanan <b>baru</b>.",
+            "problem": "Antrean di puskesmas panjang, (antrean) & lama.",
+        }
+    )
+    text = snippet(record, set(analyzer().tokens("antrean")), analyzer())
+    assert text.startswith("<mark>Antrean</mark> di puskesmas panjang, (<mark>antrean</mark>)")
+    assert "&amp;" in text and "<b>" not in text
