@@ -1,9 +1,11 @@
 """Run the search-latency and ingest benchmarks and write bench/results.md.
 
-Tables have an ``engine`` column so other engines (OpenSearch, ingest through Celery)
-add rows, not new tables.
+Tables have an ``engine`` column: both engines run in the same run on the same data
+(OpenSearch on a node this run starts, unless ``--opensearch-url`` is given), and ingest
+through the Celery queue adds rows to the ingest table.
 
-    python -m bench            # or: python -m bench.run --sizes 1000 10000 50000
+    python -m bench            # or: python -m bench.run --sizes 1000 10000 50000 \
+                               #        --engines embedded opensearch --opensearch-sizes 1000 10000
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import platform
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import ingest_throughput, search_latency
-from bench.ingest_throughput import TARGET_RATIO, IngestResult
+from bench import ingest_throughput, queue_throughput, search_latency
+from bench.ingest_throughput import IngestResult
 from bench.search_latency import LatencyResult
+from bench.servers import opensearch_node
+from bench.stores import ENGINES
 
 RESULTS = Path(__file__).parent / "results.md"
 
@@ -58,6 +62,42 @@ def _machine(load_before: tuple[float, ...]) -> list[str]:
     ]
 
 
+def _p95_ratios(latency: Sequence[LatencyResult]) -> dict[tuple[int, str], float]:
+    """OpenSearch p95 / embedded p95 per (size, mode) measured on both engines."""
+    embedded = {(r.records, r.mode): r.p95_ms for r in latency if r.engine == "embedded"}
+    return {
+        (r.records, r.mode): r.p95_ms / embedded[(r.records, r.mode)]
+        for r in latency
+        if r.engine == "opensearch" and (r.records, r.mode) in embedded
+    }
+
+
+def _opensearch_notes(latency: Sequence[LatencyResult]) -> str:
+    """Which sizes OpenSearch was measured at, and what loading them cost in this run."""
+    sizes = sorted({r.records for r in latency})
+    loaded = {r.records: r.load_s for r in latency if r.engine == "opensearch"}
+    if not loaded:
+        return "OpenSearch was not measured in this run."
+    missing = [f"{s:,}" for s in sizes if s not in loaded]
+    times = ", ".join(
+        f"{s:,} records in {t:.0f} s ({s / t:.0f} rec/s)" if t else f"{s:,} reused"
+        for s, t in sorted(loaded.items())
+    )
+    skipped = (
+        f" Not measured on OpenSearch: {', '.join(missing)} records (too slow to load on "
+        "this 2-core machine within the run's time; `--opensearch-sizes`)."
+        if missing
+        else ""
+    )
+    return (
+        "OpenSearch rows: the same records and vectors as the embedded store of that size, "
+        "bulk-loaded through the engine's upsert (5,000 records per call, no re-embedding) "
+        f"into a single-node OpenSearch 2.19 (1 GiB heap) on the same machine; load: {times}."
+        f"{skipped} Their server RSS is the app server only (the node's JVM is not counted). "
+        "`os/emb p95` is OpenSearch p95 / embedded p95 for the same size and mode."
+    )
+
+
 def render(
     latency: Sequence[LatencyResult],
     ingest: Sequence[IngestResult],
@@ -70,6 +110,7 @@ def render(
         if vector_budget
         else "Every record of every store is embedded with the real model."
     )
+    ratios = _p95_ratios(latency)
     search_rows = [
         (
             r.engine,
@@ -79,6 +120,7 @@ def render(
             f"{r.p50_ms:.1f}",
             f"{r.p95_ms:.1f}",
             f"{r.mean_ms:.1f}",
+            f"{ratios[(r.records, r.mode)]:.2f}x" if r.engine == "opensearch" else "",
             f"{r.rss_mib:.0f}",
             "n/a" if r.cpu_wait is None else f"{r.cpu_wait:.0%}",
             r.target,
@@ -89,12 +131,13 @@ def render(
     ingest_rows = [
         (
             r.engine,
+            r.path,
             f"{r.records:,}",
             r.batch_size,
             f"{r.encode_per_s:.1f}",
             f"{r.ingest_per_s:.1f}",
             f"{r.ratio:.1%}",
-            f">= {TARGET_RATIO:.0%}",
+            r.target,
             _met(r.met),
         )
         for r in ingest
@@ -117,7 +160,8 @@ def render(
         "on the machine was waiting for a CPU (Linux PSI); high values mean other work was "
         "competing and the latencies are inflated. Each size gets a fresh server and 20 "
         "warm-up requests per mode; the embedded engine keeps per-term BM25 lists per "
-        "snapshot, so terms met earlier in the run cost less, as in a running service.",
+        "snapshot, so terms met earlier in the run cost less, as in a running service. "
+        + _opensearch_notes(latency),
         "",
         *_table(
             (
@@ -128,6 +172,7 @@ def render(
                 "p50 ms",
                 "p95 ms",
                 "mean ms",
+                "os/emb p95",
                 "server RSS MiB",
                 "CPU wait",
                 "target",
@@ -140,14 +185,22 @@ def render(
         "",
         "Same synthetic texts, same process and run: bare `SentenceTransformer.encode` "
         "(same model and encode batch size as the Embedder) against the full ingest "
-        "(validate + analyse + embed + store into a fresh store); medians of back-to-back "
-        "rounds.",
+        "(validate + analyse + embed + store into a fresh store of each engine); medians of "
+        "back-to-back rounds; the ratio is ingest / bare encode. Celery rows: one job "
+        "submitted with `workers.tasks.submit_ingest` (what `POST /api/v1/jobs` calls) to a "
+        "real redis-server and N real `celery worker` processes (one pool process each, "
+        "after a warm-up job so model loading is not timed), timed from submission until "
+        "the job store reports `succeeded`, next to a bare encode of the same texts in the "
+        "bench process just before (one round each). Their batch is the job chunk size "
+        "(records per task, so per encode call). With 2 cores, 2 workers share the CPU with "
+        "each other's torch threads (and with other work on the machine).",
         "",
         *_table(
             (
                 "engine",
+                "path",
                 "records",
-                "ingest batch",
+                "batch",
                 "bare encode rec/s",
                 "ingest rec/s",
                 "ratio",
@@ -167,12 +220,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200, help="per mode and size")
     parser.add_argument("--ingest-count", type=int, default=2000)
     parser.add_argument("--vector-budget", type=int, default=search_latency.VECTOR_BUDGET)
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--opensearch-url", help="default: start a node for the run")
+    parser.add_argument(
+        "--opensearch-sizes", type=int, nargs="+", help="sizes for OpenSearch (default --sizes)"
+    )
+    parser.add_argument(
+        "--queue-workers", type=int, nargs="*", default=[1, 2], help="none = skip the queue"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
     budget = args.vector_budget or None
-    latency = search_latency.measure(tuple(args.sizes), args.queries, vector_budget=budget)
-    ingest = [ingest_throughput.measure(args.ingest_count)]
+    plan = search_latency.plan_for(args.engines, args.sizes, args.opensearch_sizes)
+    with opensearch_node(args.opensearch_url, "opensearch" in args.engines) as url:
+        latency = search_latency.measure(
+            plan, args.queries, vector_budget=budget, opensearch_url=url
+        )
+        ingest = ingest_throughput.measure(
+            args.ingest_count, engines=args.engines, opensearch_url=url
+        )
+    if args.queue_workers:
+        ingest += queue_throughput.measure(args.ingest_count, args.queue_workers)
     report = render(latency, ingest, _machine(load_before), budget)
     args.out.write_text(report, encoding="utf-8")
     print(report)

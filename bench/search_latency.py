@@ -1,11 +1,13 @@
 """Search latency over HTTP against the real server, per corpus size and mode.
 
-For each size a cached embedded store is served by ``jippnas serve`` in a subprocess;
+For each size and engine a cached store is served by ``jippnas serve`` in a subprocess;
 the client sends distinct, realistic queries one at a time over a keep-alive connection
 and times request to response (query embedding, fusion, facets and snippets included).
-The serving process tree's resident memory is read from /proc after the run.
+Both engines of a size hold the same records and vectors and get the same queries.
+The serving process tree's resident memory is read from /proc after the run (for
+OpenSearch that excludes the node's JVM).
 
-    python -m bench.search_latency --sizes 1000 10000 50000 --queries 200
+    python -m bench.search_latency --sizes 1000 10000 --engines embedded opensearch
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,8 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.queries import QueryMix
-from bench.stores import OUT, ReusingEmbedder, cached_store
+from bench.servers import free_port, log_file, opensearch_node
+from bench.stores import ENGINES, ReusingEmbedder, cached_store, opensearch_store
 from indexer.settings import Settings
 from ranking.query import MODES
 
@@ -51,6 +53,7 @@ class LatencyResult:
     mean_ms: float
     rss_mib: float
     cpu_wait: float | None  # share of the run's wall time some task waited for a CPU
+    load_s: float = 0.0  # seconds this run spent loading the store (0 = cached)
 
     @property
     def target(self) -> str:
@@ -68,12 +71,6 @@ def _cpu_wait_us() -> int | None:
     except OSError:
         return None
     return int(some.rsplit("total=", 1)[1])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_mib(pid: int) -> float:
@@ -104,14 +101,37 @@ def _wait_healthy(port: int, server: subprocess.Popen, timeout: float = 180) -> 
     raise TimeoutError(f"server on port {port} not healthy after {timeout} s")
 
 
+@dataclass(frozen=True)
+class Store:
+    """A loaded store of one engine: the settings that point a server at it."""
+
+    engine: str
+    records: int
+    env: dict[str, str]
+    load_s: float = 0.0  # seconds spent loading it in this run (0 = cached)
+
+
+def prepare(
+    engine: str, records: int, embedder: ReusingEmbedder, opensearch_url: str | None
+) -> Store:
+    """The cached store of ``records`` synthetic records for ``engine`` (built if missing)."""
+    data_dir = cached_store(records, embedder)
+    env = {"JIPPNAS_ENGINE": engine, "JIPPNAS_DATA_DIR": str(data_dir)}
+    if engine != "opensearch":
+        return Store(engine, records, env)
+    if not opensearch_url:
+        raise ValueError("the opensearch engine needs an OpenSearch URL")
+    alias, load_s = opensearch_store(records, embedder, opensearch_url)
+    env |= {"JIPPNAS_OPENSEARCH_URL": opensearch_url, "JIPPNAS_OPENSEARCH_INDEX": alias}
+    return Store(engine, records, env, load_s)
+
+
 @contextmanager
-def serving(data_dir: Path) -> Iterator[tuple[int, int]]:
-    """Run ``jippnas serve`` on a free port over ``data_dir``; yield (port, pid)."""
-    port = _free_port()
-    env = os.environ | {"JIPPNAS_DATA_DIR": str(data_dir), "JIPPNAS_ENGINE": "embedded"}
-    log = OUT / "logs" / f"serve-{data_dir.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as out:
+def serving(store: Store) -> Iterator[tuple[int, int]]:
+    """Run ``jippnas serve`` on a free port over ``store``; yield (port, pid)."""
+    port = free_port()
+    env = os.environ | store.env
+    with log_file(f"serve-{store.engine}-{store.records}.log").open("w") as out:
         server = subprocess.Popen(
             [str(JIPPNAS), "serve", "--port", str(port)], env=env, stdout=out, stderr=out
         )
@@ -136,14 +156,12 @@ def _timed_get(conn: http.client.HTTPConnection, params: dict[str, Any]) -> floa
     return elapsed
 
 
-def measure_size(
-    records: int, embedder: ReusingEmbedder, queries: int, warmup: int, seed: int
-) -> list[LatencyResult]:
+def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[LatencyResult]:
     """All modes against one served store; each mode gets its own distinct queries."""
-    data_dir = cached_store(records, embedder)
+    records = store.records
     mix = QueryMix(seed)
     results: list[LatencyResult] = []
-    with serving(data_dir) as (port, pid):
+    with serving(store) as (port, pid):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for params in mix.take(warmup):
             for mode in MODES:
@@ -153,36 +171,63 @@ def measure_size(
             waited, started = _cpu_wait_us(), time.perf_counter()
             timings = [
                 _timed_get(conn, p | {"mode": mode})
-                for p in tqdm(batch, desc=f"{records} records, {mode}", unit="q")
+                for p in tqdm(batch, desc=f"{store.engine} {records}, {mode}", unit="q")
             ]
             wall_us = (time.perf_counter() - started) * 1e6
             cpu_wait = None if waited is None else (_cpu_wait_us() or 0) - waited
-            results.append(
-                _summarise(records, mode, timings, _rss_mib(pid), cpu_wait and cpu_wait / wall_us)
-            )
+            share = cpu_wait and cpu_wait / wall_us
+            results.append(_summarise(store, mode, timings, _rss_mib(pid), share))
         conn.close()
     return results
 
 
 def _summarise(
-    records: int, mode: str, timings: list[float], rss: float, cpu_wait: float | None
+    store: Store, mode: str, timings: list[float], rss: float, cpu_wait: float | None
 ) -> LatencyResult:
     p50, p95 = np.percentile(timings, [50, 95])
     mean = float(np.mean(timings))
     return LatencyResult(
-        "embedded", records, mode, len(timings), float(p50), float(p95), mean, rss, cpu_wait
+        store.engine,
+        store.records,
+        mode,
+        len(timings),
+        float(p50),
+        float(p95),
+        mean,
+        rss,
+        cpu_wait,
+        store.load_s,
     )
 
 
 def measure(
-    sizes: tuple[int, ...] = SIZES,
+    plan: Sequence[tuple[str, int]],
     queries: int = 200,
     warmup: int = 20,
     vector_budget: int | None = VECTOR_BUDGET,
     seed: int = 7,
+    opensearch_url: str | None = None,
 ) -> list[LatencyResult]:
+    """Latency per (engine, size) in ``plan``; a size's engines get the same queries."""
     embedder = ReusingEmbedder(Settings.from_env().embedding_model, vector_budget)
-    return [r for size in sizes for r in measure_size(size, embedder, queries, warmup, seed + size)]
+    results: list[LatencyResult] = []
+    for engine, size in plan:
+        store = prepare(engine, size, embedder, opensearch_url)
+        results += measure_store(store, queries, warmup, seed + size)
+    return results
+
+
+def plan_for(
+    engines: Sequence[str], sizes: Sequence[int], opensearch_sizes: Sequence[int] | None = None
+) -> list[tuple[str, int]]:
+    """(engine, size) pairs, size by size; OpenSearch may be limited to fewer sizes."""
+    allowed = {"opensearch": set(opensearch_sizes or sizes)}
+    return [
+        (engine, size)
+        for size in sizes
+        for engine in engines
+        if size in allowed.get(engine, set(sizes))
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,11 +238,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--vector-budget", type=int, default=VECTOR_BUDGET, help="0 = embed every record"
     )
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=["embedded"])
+    parser.add_argument("--opensearch-url", help="default: start a node for the run")
     args = parser.parse_args(argv)
     budget = args.vector_budget or None
-    for r in measure(tuple(args.sizes), args.queries, args.warmup, budget):
+    plan = plan_for(args.engines, args.sizes)
+    with opensearch_node(args.opensearch_url, "opensearch" in args.engines) as url:
+        results = measure(plan, args.queries, args.warmup, budget, opensearch_url=url)
+    for r in results:
         print(
-            f"{r.records:>6} {r.mode:<8} p50 {r.p50_ms:6.1f} ms  p95 {r.p95_ms:6.1f} ms  "
+            f"{r.engine:<10} {r.records:>6} {r.mode:<8} p50 {r.p50_ms:6.1f} ms  "
+            f"p95 {r.p95_ms:6.1f} ms  "
             f"mean {r.mean_ms:6.1f} ms  rss {r.rss_mib:6.0f} MiB  cpu wait {r.cpu_wait}"
         )
 
