@@ -21,7 +21,7 @@ from bench import ingest_throughput, queue_throughput, search_latency
 from bench.ingest_throughput import IngestResult
 from bench.search_latency import LatencyResult
 from bench.servers import opensearch_node
-from bench.stores import ENGINES
+from bench.stores import ENGINES, LOAD_BATCH
 
 RESULTS = Path(__file__).parent / "results.md"
 
@@ -66,7 +66,7 @@ def _p95_ratios(latency: Sequence[LatencyResult]) -> dict[tuple[int, str], float
     """OpenSearch p95 / embedded p95 per (size, mode) measured on both engines."""
     embedded = {(r.records, r.mode): r.p95_ms for r in latency if r.engine == "embedded"}
     return {
-        (r.records, r.mode): r.p95_ms / embedded[(r.records, r.mode)]
+        (r.records, r.mode): r.p95_ms / embedded[r.records, r.mode]
         for r in latency
         if r.engine == "opensearch" and (r.records, r.mode) in embedded
     }
@@ -91,7 +91,8 @@ def _opensearch_notes(latency: Sequence[LatencyResult]) -> str:
     )
     return (
         "OpenSearch rows: the same records and vectors as the embedded store of that size, "
-        "bulk-loaded through the engine's upsert (5,000 records per call, no re-embedding) "
+        f"bulk-loaded through the engine's upsert ({LOAD_BATCH:,} records per call, no "
+        "re-embedding) "
         f"into a single-node OpenSearch 2.19 (1 GiB heap) on the same machine; load: {times}."
         f"{skipped} Their server RSS is the app server only (the node's JVM is not counted). "
         "`os/emb p95` is OpenSearch p95 / embedded p95 for the same size and mode."
@@ -120,7 +121,9 @@ def render(
             f"{r.p50_ms:.1f}",
             f"{r.p95_ms:.1f}",
             f"{r.mean_ms:.1f}",
-            f"{ratios[(r.records, r.mode)]:.2f}x" if r.engine == "opensearch" else "",
+            f"{ratios[r.records, r.mode]:.2f}x"
+            if r.engine == "opensearch" and (r.records, r.mode) in ratios
+            else "",
             f"{r.rss_mib:.0f}",
             "n/a" if r.cpu_wait is None else f"{r.cpu_wait:.0%}",
             r.target,
