@@ -14,6 +14,8 @@ import argparse
 import datetime as dt
 import os
 import platform
+import signal
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -233,6 +235,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    # A stopped run unwinds its context managers: the node, workers and servers it started stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()
     budget = args.vector_budget or None
     plan = search_latency.plan_for(args.engines, args.sizes, args.opensearch_sizes)
