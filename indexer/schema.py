@@ -50,8 +50,8 @@ FACET_FIELDS: tuple[str, ...] = (*KEYWORD_FACETS, "year", "digital")
 
 # Text fields, in the order engines index them, with their BM25 weights.
 TEXT_FIELDS: dict[str, float] = {
-    "title": 4.0,
-    "tags": 3.0,
+    "title": 2.0,
+    "tags": 2.0,
     "problem": 2.0,
     "solution": 1.5,
     "impact": 1.0,

@@ -1,8 +1,14 @@
 """Indonesian text analysis shared by indexing and querying.
 
 lowercase -> ASCII folding -> tokens -> government synonyms/acronyms mapped to one
-canonical term -> stopwords removed -> Sastrawi stemming. Indexing and querying run the
-same chain, so "antrian puskesmas" and "antrean di Pusat Kesehatan Masyarakat" meet.
+canonical term -> stopwords removed -> Sastrawi stemming, keeping the unstemmed word
+next to its stem. Indexing and querying run the same chain, so "antrian puskesmas" and
+"antrean di Pusat Kesehatan Masyarakat" meet.
+
+Keeping the surface word (like Lucene's keyword_repeat before a stemmer) means a record
+that uses the query's exact word outranks one that only shares the stem, which softens
+Sastrawi's over-stemming: "meninggal" (died) -> "tinggal" (stay), "bantuan" (aid) ->
+"bantu" (help), "memilah" (to sort) -> "mem".
 """
 
 from __future__ import annotations
@@ -91,8 +97,15 @@ class Analyzer:
 
     def pairs(self, text: str) -> list[tuple[str, str]]:
         """(surface word, index term) pairs, for highlighting and explanations."""
-        canonical = self._synonyms.apply(raw_tokens(text))
-        return [(t, self.stem(t)) for t in canonical if t not in self._stopwords]
+        out: list[tuple[str, str]] = []
+        for word in self._synonyms.apply(raw_tokens(text)):
+            if word in self._stopwords:
+                continue
+            stem = self.stem(word)
+            out.append((word, stem))
+            if stem != word:
+                out.append((word, word))
+        return out
 
     def tokens(self, text: str) -> list[str]:
         return [term for _, term in self.pairs(text)]

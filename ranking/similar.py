@@ -53,7 +53,9 @@ def _surface_terms(record: Innovation) -> dict[str, str]:
 
 def explain(source: Innovation, other: Innovation) -> Reason:
     mine, theirs = _surface_terms(source), _surface_terms(other)
-    shared = [mine[t] for t in mine if t in theirs and len(t) > 2][:MAX_SHARED_TERMS]
+    # A word and its stem are both index terms: name each shared word once.
+    words = dict.fromkeys(mine[t] for t in mine if t in theirs and len(t) > 2)
+    shared = list(words)[:MAX_SHARED_TERMS]
     return Reason(
         source.sector == other.sector,
         shared,

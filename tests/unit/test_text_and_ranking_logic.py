@@ -15,7 +15,9 @@ from ranking.query import QueryError, parse_search
 
 def test_stemming_stopwords_and_acronyms():
     tokens = analyzer().tokens
-    assert tokens("Antrean panjang di puskesmas") == ["antre", "panjang", "puskesmas"]
+    # The stem is indexed next to the unstemmed word, so exact wording ranks first.
+    assert tokens("Antrean panjang di puskesmas") == ["antre", "antrean", "panjang", "puskesmas"]
+    assert tokens("ibu meninggal") == ["ibu", "tinggal", "meninggal"]
     assert tokens("Pusat Kesehatan Masyarakat") == ["puskesmas"]
     assert tokens("Dinas Kependudukan dan Pencatatan Sipil") == ["disdukcapil"]
     assert tokens("e-KTP") == tokens("kartu tanda penduduk") == ["ktp"]
