@@ -39,6 +39,7 @@ def _param(
     return param | ({"style": "form", "explode": True} if many else {})
 
 
+_RECORDS = {"type": "array", "items": _ref("NewInnovation")}
 _RECORD_ID = _param(
     "id", {**STR, "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"}, "Innovation id", "path"
 )
@@ -251,11 +252,7 @@ PATHS: dict[str, Any] = {
             "security": [{"bearer": []}],
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {"type": "array", "items": _ref("NewInnovation")}
-                    }
-                },
+                "content": {"application/json": {"schema": _RECORDS}},
             },
             "responses": {
                 "200": _json(_ref("WriteResponse"), "Per-record results"),
@@ -311,9 +308,7 @@ PATHS: dict[str, Any] = {
             "requestBody": {
                 "required": True,
                 "content": {
-                    "application/json": {
-                        "schema": {"type": "array", "items": _ref("NewInnovation")}
-                    },
+                    "application/json": {"schema": _RECORDS},
                     "multipart/form-data": {
                         "schema": {
                             "type": "object",

@@ -35,10 +35,6 @@ class IngestReport:
     def rejected(self) -> int:
         return len(self.rejections)
 
-    @property
-    def processed(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected
-
     def add(self, other: IngestReport) -> None:
         self.created += other.created
         self.updated += other.updated

@@ -29,7 +29,6 @@ REQUIRED = (
     "problem",
     "solution",
 )
-KNOWN_FIELDS = frozenset(Innovation.__dataclass_fields__) - {"created_at", "updated_at"}
 
 _SECTOR_ALIASES = {
     "kesehatan": ("health", "kesehatan masyarakat"),

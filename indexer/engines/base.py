@@ -61,15 +61,6 @@ class Filters:
             return replace(self, digital=None)
         return replace(self, terms={k: v for k, v in self.terms.items() if k != name})
 
-    @property
-    def empty(self) -> bool:
-        return (
-            not self.terms
-            and self.digital is None
-            and self.year_from is None
-            and self.year_to is None
-        )
-
 
 @dataclass(frozen=True)
 class Hit:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 import uuid
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 
 from app.cli import main
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from tests.conftest import make_app
 from tests.support.gate import Gate
+from tests.workers.conftest import Workers
 
 pytestmark = pytest.mark.redis
 
@@ -46,13 +50,25 @@ def _env(data_dir: Path, redis_url: str) -> dict[str, str]:
     }
 
 
-def test_killed_worker_mid_job_loses_and_duplicates_nothing(
-    tmp_path, redis_server, make_workers, embedder, sample_records, auth
-):
+class Queue(NamedTuple):
+    data_dir: Path
+    workers: Workers
+    first: subprocess.Popen
+    client: FlaskClient
+
+
+@pytest.fixture
+def queue(tmp_path, redis_server, make_workers, embedder):
+    """An embedded store, one running worker and a web client, all on the same Redis."""
     data_dir = tmp_path / "data"
     workers = make_workers(_env(data_dir, redis_server.url))
     first = workers.start()
     client = make_app(data_dir, embedder, redis_url=redis_server.url).test_client()
+    return Queue(data_dir, workers, first, client)
+
+
+def test_killed_worker_mid_job_loses_and_duplicates_nothing(queue, sample_records, auth):
+    data_dir, workers, first, client = queue
     records = [*_records(sample_records, 2000), {"title": "rusak"}]
     resp = client.post("/api/v1/jobs", json=records, headers=auth)
     assert resp.status_code == 202, resp.json
@@ -72,26 +88,16 @@ def test_killed_worker_mid_job_loses_and_duplicates_nothing(
     assert {engine.get(r["id"]).title for r in records[:3]} == {r["title"] for r in records[:3]}
 
 
-def test_job_state_survives_a_web_app_restart(
-    tmp_path, redis_server, make_workers, embedder, sample_records, auth
-):
-    data_dir = tmp_path / "data"
-    workers = make_workers(_env(data_dir, redis_server.url))
-    workers.start()
-    client = make_app(data_dir, embedder, redis_url=redis_server.url).test_client()
+def test_job_state_survives_a_web_app_restart(queue, redis_server, embedder, sample_records, auth):
+    workers, client = queue.workers, queue.client
     job = client.post("/api/v1/jobs", json=sample_records[:20], headers=auth).json["id"]
-    restarted = make_app(data_dir, embedder, redis_url=redis_server.url).test_client()
+    restarted = make_app(queue.data_dir, embedder, redis_url=redis_server.url).test_client()
     done = _wait(restarted, job, lambda s: s["state"] == "succeeded", 240, workers)
     assert done["counts"]["created"] == 20
 
 
-def test_file_upload_job_reports_bad_lines(
-    tmp_path, redis_server, make_workers, embedder, sample_records, auth
-):
-    data_dir = tmp_path / "data"
-    workers = make_workers(_env(data_dir, redis_server.url))
-    workers.start()
-    client = make_app(data_dir, embedder, redis_url=redis_server.url).test_client()
+def test_file_upload_job_reports_bad_lines(queue, sample_records, auth):
+    workers, client = queue.workers, queue.client
     lines = [json.dumps(r) for r in sample_records[:3]] + ["{oops"]
     payload = ("\n".join(lines) + "\n").encode()
     resp = client.post(
