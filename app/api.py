@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import require_token
 from app.errors import ApiError
@@ -12,14 +13,17 @@ from app.openapi import openapi_document
 from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
-from indexer.validation import parse_bool
-from ranking.query import SEARCH_PARAMS, QueryError, parse_search
+from ranking.query import (
+    SEARCH_PARAMS,
+    SIMILAR_PARAMS,
+    QueryError,
+    parse_search,
+    parse_similar,
+)
 from ranking.similar import UnknownRecord, similar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_SIMILAR = 50
 MAX_RECORDS_PER_REQUEST = 1000
-SIMILAR_PARAMS = frozenset({"size", "other_regions"})
 
 
 def _args(allowed: frozenset[str]) -> dict[str, list[str]]:
@@ -31,7 +35,19 @@ def _args(allowed: frozenset[str]) -> dict[str, list[str]]:
 
 
 def json_body() -> object:
-    """The parsed JSON body, or None; absurdly deep nesting is a 400, not a crash."""
+    """The parsed JSON body, or None; absurdly deep nesting is a 400, not a crash.
+
+    A body over request.max_content_length is a 413, with or without Content-Length:
+    without one (chunked), werkzeug stops reading at the limit without an error, and the
+    truncated JSON would otherwise fail to parse and be answered as a 400.
+    """
+    data = request.get_data()  # a Content-Length over the limit raises 413 here
+    limit = request.max_content_length
+    # Without a Content-Length only a server that terminates the input (wsgi.input_terminated)
+    # gets this far, so one byte more cannot block: b"" means the body ended at the limit.
+    cut = request.content_length is None and limit is not None and len(data) >= limit
+    if cut and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge(f"the request body is larger than {limit} bytes")
     try:
         return request.get_json(silent=True)
     except RecursionError:
@@ -54,13 +70,13 @@ def search():
 
 @bp.get("/facets")
 def facets():
-    total, counts = services().engine.facets(MatchQuery(), Filters())
+    counts = services().engine.facets(MatchQuery(), Filters())
     return jsonify(
         {
-            "total": total,
+            "total": counts.total,
             "facets": {
                 name: [{"value": v, "count": c} for v, c in values]
-                for name, values in counts.items()
+                for name, values in counts.facets.items()
             },
         }
     )
@@ -76,17 +92,9 @@ def get_innovation(record_id: str):
 
 @bp.get("/innovations/<record_id>/similar")
 def similar_innovations(record_id: str):
-    args = _args(SIMILAR_PARAMS)
-    size = args.get("size", ["5"])[-1]
-    if not size.isdigit() or not 1 <= int(size) <= MAX_SIMILAR:
-        raise QueryError("size", f"must be an integer between 1 and {MAX_SIMILAR}")
-    flag = args.get("other_regions", ["false"])[-1]
+    req = parse_similar(_args(SIMILAR_PARAMS))
     try:
-        other_regions = parse_bool(flag)
-    except ValueError:
-        raise QueryError("other_regions", f"must be true or false, got {flag!r}") from None
-    try:
-        results = similar(services().search, record_id, int(size), other_regions)
+        results = similar(services().search, record_id, req.size, req.other_regions)
     except UnknownRecord:
         raise _not_found(record_id) from None
     return jsonify({"id": record_id, "results": results})

@@ -9,12 +9,11 @@ from importlib import resources
 from pathlib import Path
 
 import click
-from gunicorn.app.base import BaseApplication
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from app import create_app
+from app import create_app, server
 from app.services import Services
 from indexer.engines.base import EngineUnavailable, Filters, MatchQuery, WriteFailed
 from indexer.ingest import IngestReport
@@ -48,7 +47,7 @@ def write_rejections(report: IngestReport, data_dir: Path, source: Path) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     target = folder / f"{source.stem}-{stamp}-rejected.jsonl"
-    with target.open("w", encoding="utf-8") as out:
+    with target.open("w", encoding="utf-8", errors="backslashreplace") as out:
         for rejection in report.rejections:
             out.write(json.dumps(rejection.to_dict(), ensure_ascii=False) + "\n")
     return target
@@ -81,43 +80,9 @@ def print_summary(report: IngestReport, report_path: Path | None) -> None:
             console.print(f"  {rejection.position_label} {rejection.position}: {reasons}")
 
 
-class _Gunicorn(BaseApplication):
-    """Serve the app with gunicorn (threads share one model and one engine)."""
-
-    def __init__(self, settings: Settings, options: dict[str, object]) -> None:
-        self.settings, self.options = settings, options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        _one_torch_thread()
-        return create_app(self.settings)
-
-
-def _one_torch_thread() -> None:
-    """Embed each query on one core: requests already run in parallel threads, a query is
-    too short to split, and split work waits on busy cores (10x slower when loaded)."""
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def _serve(settings: Settings, host: str, port: int, threads: int) -> None:
     console.print(f"Serving JIPPNas Discovery on http://{host}:{port}/ (engine: {settings.engine})")
-    _Gunicorn(
-        settings,
-        {
-            "bind": f"{host}:{port}",
-            "workers": 1,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 120,
-            "accesslog": "-",
-        },
-    ).run()
+    server.serve(settings, host, port, threads)
 
 
 @click.group()
@@ -197,8 +162,7 @@ def stats() -> None:
         f"engine: {services.settings.engine}  records: {engine.count()}  "
         f"model: {info.name if info else '-'} ({info.dimension if info else '-'})"
     )
-    _, facets = engine.facets(MatchQuery(), Filters())
-    for name, values in facets.items():
+    for name, values in engine.facets(MatchQuery(), Filters()).facets.items():
         top = ", ".join(f"{v} ({c})" for v, c in values[:6])
         console.print(f"[bold]{name}[/bold]: {top}")
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import NotFound, RequestURITooLarge
 
-from app.errors import error_response
+from app.errors import error_response, uri_too_long_response
 from app.services import services
 from indexer.engines.base import EngineUnavailable, Facets, FacetValue
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS
@@ -182,18 +182,17 @@ def digital_counts(facets: Facets) -> dict[str, int]:
     return {str(v).lower(): c for v, c in facets.get("digital", [])}
 
 
-def relaxations(req: SearchRequest, state: PageState) -> list[Relaxation]:
+def relaxations(req: SearchRequest, response: SearchResponse, state: PageState) -> list[Relaxation]:
     """For an empty page: how many results each active filter field would give if dropped.
 
-    Counted with the same search (one small page per field) so the numbers are exact.
+    Read from the counts the search already made (``total_without``): no extra search.
     """
     out = []
     for name in FACET_FIELDS:
-        relaxed = req.filters.without(name)
-        if relaxed == req.filters:
+        if req.filters.without(name) == req.filters:
             continue
-        total = services().search.search(replace(req, filters=relaxed, page=1, size=1)).total
         params = ("year_from", "year_to") if name == "year" else (name,)
+        total = response.total_without.get(name, 0)
         out.append(Relaxation(FIELD_LABELS[name], total, state.without_fields(*params)))
     return sorted((r for r in out if r.total), key=lambda r: -r.total)
 
@@ -235,7 +234,7 @@ def search():
         "digital": digital_counts(response.facets),
         "pages": pages(response),
         "corrected": corrected_query(req.q, response.corrections),
-        "relaxations": relaxations(req, state) if not response.total else [],
+        "relaxations": relaxations(req, response, state) if not response.total else [],
     }
     return render_template("search.html", **context)
 
@@ -252,6 +251,15 @@ def detail(record_id: str):
 
 def _error_page(status: int, title: str, message: str):
     return render_template("error.html", title=title, message=message), status
+
+
+def rate_limited_page(retry_after: int):
+    """429 for pages (app/ratelimit.py): people get Indonesian, not the API's JSON."""
+    return _error_page(
+        429,
+        "Terlalu banyak permintaan",
+        f"Terlalu banyak permintaan. Silakan coba lagi dalam {retry_after} detik.",
+    )
 
 
 @bp.errorhandler(QueryError)
@@ -282,6 +290,19 @@ def not_found(err: NotFound):
         404,
         "Halaman tidak ditemukan",
         "Halaman yang Anda cari tidak ada. Mungkin alamatnya salah atau inovasi ini telah dihapus.",
+    )
+
+
+@bp.app_errorhandler(414)
+def uri_too_long(err: RequestURITooLarge):
+    """URLs over MAX_URL_BYTES (app/errors.py): an Indonesian page, JSON on API paths."""
+    if request.path.startswith("/api/"):
+        return uri_too_long_response()
+    return _error_page(
+        414,
+        "Alamat terlalu panjang",
+        "Alamat halaman ini terlalu panjang. Persingkat kata kunci pencarian atau hapus "
+        "beberapa filter, lalu coba lagi.",
     )
 
 

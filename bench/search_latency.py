@@ -130,7 +130,7 @@ def prepare(
 def serving(store: Store) -> Iterator[tuple[int, int]]:
     """Run ``jippnas serve`` on a free port over ``store``; yield (port, pid)."""
     port = free_port()
-    env = os.environ | store.env
+    env = os.environ | store.env | {"JIPPNAS_RATE_LIMIT_READ": "off"}  # a load test
     with log_file(f"serve-{store.engine}-{store.records}.log").open("w") as out:
         server = subprocess.Popen(
             [str(JIPPNAS), "serve", "--port", str(port)], env=env, stdout=out, stderr=out

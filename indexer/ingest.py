@@ -7,7 +7,7 @@ neither re-embedded nor rewritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +15,10 @@ import numpy as np
 
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine, WriteFailed, WriteResult
-from indexer.readers import RawItem, batched, mark_duplicate_ids
+from indexer.readers import RawItem, batched
 from indexer.schema import FieldError, Innovation, Rejection
 from indexer.settings import Settings
-from indexer.validation import validate
+from indexer.validation import UNENCODABLE, canonical_id, clean_text, validate
 
 Progress = Callable[[int], None]
 
@@ -49,6 +49,30 @@ class IngestReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
         }
+
+
+def mark_duplicate_ids(items: Iterable[RawItem]) -> Iterator[RawItem]:
+    """A record whose id was already seen in this run is rejected, not merged.
+
+    Ids are compared as they will be stored, after validation: a given id in its
+    canonical form (" dup-x " is "dup-x", 303 is "303") or the id derived for a record
+    that has none. Invalid records pass through, to be rejected for their own reasons.
+    """
+    first: dict[str, RawItem] = {}
+    for item in items:
+        record = validate(item.data) if item.data is not None else None
+        if not isinstance(record, Innovation) or first.setdefault(record.id, item) is item:
+            yield item
+            continue
+        earlier = first[record.id]
+        yield RawItem(
+            item.position,
+            error=f"duplicate id {record.id!r} (first at {earlier.position_label} "
+            f"{earlier.position})",
+            position_label=item.position_label,
+            error_field="id",
+            id=record.id,
+        )
 
 
 class Ingestor:
@@ -118,10 +142,17 @@ class Ingestor:
             return Rejection(item.position, errors, record_id, item.position_label)
 
         if item.data is None:
-            return reject([FieldError(item.error_field, item.error or "unreadable")])
+            return reject([FieldError(item.error_field, item.error or "unreadable")], item.id)
         outcome = validate(item.data)
         if isinstance(outcome, list):
-            return reject(
-                outcome, item.data.get("id") if isinstance(item.data.get("id"), str) else None
-            )
+            return reject(outcome, _reported_id(item.data.get("id")))
         return outcome
+
+
+def _reported_id(value: object) -> str | None:
+    """The id to name in a rejection: canonical, or as given when it is showable text."""
+    try:
+        return canonical_id(value)
+    except ValueError:
+        showable = isinstance(value, str) and not UNENCODABLE.search(value)
+        return clean_text(value) if showable else None

@@ -33,6 +33,7 @@ class RawItem:
     error: str | None = None
     position_label: str = "line"
     error_field: str = "record"
+    id: str | None = None  # known when the error is about the record's id
 
 
 def read_file(path: Path) -> Iterator[RawItem]:
@@ -144,23 +145,6 @@ def _csv_value(name: str, value: str | None) -> Any:
         sep = next((s for s in LIST_SEPARATORS if s in value), ",")
         return [t.strip() for t in value.split(sep) if t.strip()]
     return value
-
-
-def mark_duplicate_ids(items: Iterable[RawItem]) -> Iterator[RawItem]:
-    """A given id seen twice in one job: the later record is rejected, not merged."""
-    first: dict[str, int] = {}
-    for item in items:
-        given = item.data.get("id") if item.data else None
-        if isinstance(given, str) and first.setdefault(given, item.position) != item.position:
-            where = f"{item.position_label} {first[given]}"
-            yield RawItem(
-                item.position,
-                error=f"duplicate id {given!r} (first at {where})",
-                position_label=item.position_label,
-                error_field="id",
-            )
-        else:
-            yield item
 
 
 def batched(items: Iterable[RawItem], size: int) -> Iterator[list[RawItem]]:

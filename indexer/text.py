@@ -23,11 +23,32 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 TOKEN = re.compile(r"[a-z0-9]+")
 MAX_PHRASE = 8
+# No Indonesian word comes near this ("mempertanggungjawabkannya" has 25 letters); longer
+# tokens are left unstemmed, so a pathological "word" costs no more than its length.
+MAX_STEM_CHARS = 40
+SOFT_HYPHEN = "\u00ad"
+
+
+@cache
+def _format_characters() -> dict[int, str]:
+    """Invisible format characters (Unicode category Cf) -> a space.
+
+    A zero-width space, ZWNJ or word joiner between two words must keep them apart, as
+    a space would. The soft hyphen only marks where a word may break, so it is dropped.
+    """
+    table = {code: " " for code in range(0x110000) if unicodedata.category(chr(code)) == "Cf"}
+    return table | {ord(SOFT_HYPHEN): ""}
+
+
+def separate(text: str) -> str:
+    """The text with format characters turned into spaces (see ``_format_characters``)."""
+    return text.translate(_format_characters())
 
 
 def fold(text: str) -> str:
     """Lowercase and strip accents ("Pelayanan Ḳesehatan" -> "pelayanan kesehatan")."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = unicodedata.normalize("NFKD", separate(text))
+    return text.encode("ascii", "ignore").decode().lower()
 
 
 def raw_tokens(text: str) -> list[str]:
@@ -91,7 +112,7 @@ class Analyzer:
         self.stem = lru_cache(maxsize=200_000)(self._stem)
 
     def _stem(self, token: str) -> str:
-        if token.isdigit() or len(token) <= 3:
+        if token.isdigit() or not 3 < len(token) <= MAX_STEM_CHARS:
             return token
         return self._stemmer.stem(token) or token
 

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import math
 import re
 import unicodedata
 from typing import Any
 
 from indexer import regions
 from indexer.schema import AGENCY_LEVELS, SECTORS, FieldError, Innovation
+from indexer.text import separate
 
 MAX_TEXT = 20_000
 MAX_SHORT = 300
 MAX_TAGS = 30
 MIN_YEAR = 1990
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+# Lone surrogates: Python strings can hold them (JSON "\ud800"), UTF-8 cannot encode them.
+UNENCODABLE = re.compile("[\ud800-\udfff]")
 REQUIRED = (
     "title",
     "agency",
@@ -68,11 +72,48 @@ _SECTOR_KEYS = {_fold(s): s for s in SECTORS} | {
 
 
 def clean_text(value: Any) -> str | None:
-    """Collapse whitespace; empty means absent."""
+    """Collapse whitespace (invisible format characters count as spaces); empty is absent."""
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(separate(str(value)).split())
     return text or None
+
+
+def plain_text(value: Any) -> str | None:
+    """A text value (or a whole number written as one) cleaned, or ValueError saying why.
+
+    Only what can be stored and shown as text passes: no booleans, lists, objects, NaN or
+    infinities, and no code point that UTF-8 cannot encode.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected text, got {_kind(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected text, got the number {value}")
+    text = clean_text(value)
+    bad = UNENCODABLE.search(text or "")
+    if bad:
+        raise ValueError(
+            f"contains an unpaired surrogate (U+{ord(bad.group()):04X}) at character "
+            f"{bad.start() + 1}, which cannot be stored as UTF-8"
+        )
+    return text
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "true/false", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def canonical_id(value: Any) -> str | None:
+    """The one spelling of a given id: " dup-x " is "dup-x", 303 is "303"."""
+    if isinstance(value, float):
+        raise ValueError(f"expected text or a whole number, got {value!r}")
+    text = plain_text(value)
+    if text is not None and not ID_PATTERN.match(text):
+        raise ValueError(f"must be 1-128 characters of a-z, 0-9, '.', '_' or '-', got {text!r}")
+    return text
 
 
 def derive_id(title: str, agency: str, year: int | str | None) -> str:
@@ -117,11 +158,11 @@ class _Checker:
         self.errors.append(FieldError(name, reason))
 
     def text(self, name: str, limit: int = MAX_TEXT) -> str | None:
-        value = self.raw.get(name)
-        if value is not None and not isinstance(value, str | int | float):
-            self.fail(name, f"expected text, got {type(value).__name__}")
+        try:
+            text = plain_text(self.raw.get(name))
+        except ValueError as exc:
+            self.fail(name, str(exc))
             return None
-        text = clean_text(value)
         if text is None and name in REQUIRED:
             self.fail(name, "is required")
         elif text is not None and len(text) > limit:
@@ -152,7 +193,13 @@ def _tags(value: Any) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise ValueError("expected a list of tags")
-    tags = tuple(dict.fromkeys(t for t in (clean_text(i) for i in items) if t))
+    cleaned = []
+    for number, item in enumerate(items, start=1):
+        try:
+            cleaned.append(plain_text(item))
+        except ValueError as exc:
+            raise ValueError(f"tag {number}: {exc}") from None
+    tags = tuple(dict.fromkeys(t for t in cleaned if t))
     if len(tags) > MAX_TAGS or any(len(t) > MAX_SHORT for t in tags):
         raise ValueError(f"at most {MAX_TAGS} tags of at most {MAX_SHORT} characters")
     return tags
@@ -226,9 +273,7 @@ def validate(raw: dict[str, Any]) -> Innovation | list[FieldError]:
         "tags": check.convert("tags", _tags, raw.get("tags")) or (),
         "source_url": check.convert("source_url", _url, check.text("source_url", 2000)),
     }
-    given_id = clean_text(raw.get("id"))
-    if given_id is not None and not ID_PATTERN.match(given_id):
-        check.fail("id", "must be 1-128 characters of a-z, 0-9, '.', '_' or '-'")
+    given_id = check.convert("id", canonical_id, raw.get("id"))
     if check.errors:
         return check.errors
     fields["id"] = given_id or derive_id(fields["title"], fields["agency"], fields["year"])

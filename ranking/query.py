@@ -6,6 +6,7 @@ plain text to analyse, never as query syntax.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +23,10 @@ MAX_QUERY_CHARS = 500
 MAX_SIZE = 100
 MAX_DEPTH = 1000
 MAX_VALUES = 20
+MAX_SIMILAR = 50
+# ASCII digits only: str.isdigit() and int() also take "²", "٣", " 3", "+3" and "1_0".
+INTEGER = re.compile(r"[0-9]+")
+SIMILAR_PARAMS = frozenset({"size", "other_regions"})
 SEARCH_PARAMS = frozenset(
     {"q", "mode", "page", "size", "sort", "year_from", "year_to", "digital", *KEYWORD_FACETS}
 )
@@ -75,19 +80,25 @@ _CANONICAL: dict[str, Callable[[str], str]] = {
 }
 
 
+@dataclass(frozen=True)
+class SimilarRequest:
+    size: int = 5
+    other_regions: bool = False
+
+
 def _int(
     args: Mapping[str, Sequence[str]], name: str, default: int | None, low: int, high: int
 ) -> int | None:
+    """The parameter's last value as an integer in [low, high]; absent or empty: default."""
     values = args.get(name) or []
     if not values or values[-1] == "":
         return default
-    try:
-        number = int(values[-1])
-    except ValueError:
-        raise QueryError(name, f"must be an integer, got {values[-1]!r}") from None
-    if not low <= number <= high:
-        raise QueryError(name, f"must be between {low} and {high}, got {number}")
-    return number
+    value = values[-1]
+    if not INTEGER.fullmatch(value):
+        raise QueryError(name, f"must be a whole number written with 0-9, got {value[:20]!r}")
+    if len(value.lstrip("0")) > len(str(high)) or not low <= int(value) <= high:
+        raise QueryError(name, f"must be between {low} and {high}, got {value[:20]}")
+    return int(value)
 
 
 def _choice(args: Mapping[str, Sequence[str]], name: str, options: Sequence[str]) -> str:
@@ -96,6 +107,15 @@ def _choice(args: Mapping[str, Sequence[str]], name: str, options: Sequence[str]
     if value not in options:
         raise QueryError(name, f"must be one of {', '.join(options)}, got {value!r}")
     return value
+
+
+def _flag(args: Mapping[str, Sequence[str]], name: str) -> bool | None:
+    """The parameter's last value as true/false; absent or empty: None."""
+    value = (args.get(name) or [""])[-1]
+    try:
+        return parse_bool(value) if value else None
+    except ValueError:
+        raise QueryError(name, f"must be true or false, got {value!r}") from None
 
 
 def parse_filters(args: Mapping[str, Sequence[str]]) -> Filters:
@@ -107,16 +127,11 @@ def parse_filters(args: Mapping[str, Sequence[str]]) -> Filters:
         if values:
             canonical = _CANONICAL.get(name, str)
             terms[name] = tuple(dict.fromkeys(canonical(v) for v in values))
-    digital = (args.get("digital") or [""])[-1]
-    try:
-        flag = parse_bool(digital) if digital else None
-    except ValueError:
-        raise QueryError("digital", f"must be true or false, got {digital!r}") from None
     year_from = _int(args, "year_from", None, 1900, 2100)
     year_to = _int(args, "year_to", None, 1900, 2100)
     if year_from and year_to and year_from > year_to:
         raise QueryError("year_from", "must not be after year_to")
-    return Filters(terms, year_from, year_to, flag)
+    return Filters(terms, year_from, year_to, _flag(args, "digital"))
 
 
 def parse_search(args: Mapping[str, Sequence[str]]) -> SearchRequest:
@@ -135,4 +150,12 @@ def parse_search(args: Mapping[str, Sequence[str]]) -> SearchRequest:
         page=page,
         size=size,
         sort=_choice(args, "sort", SORTS),
+    )
+
+
+def parse_similar(args: Mapping[str, Sequence[str]]) -> SimilarRequest:
+    """Parameters of "more like this": how many, and whether to prefer other regions."""
+    return SimilarRequest(
+        size=_int(args, "size", SimilarRequest.size, 1, MAX_SIMILAR) or SimilarRequest.size,
+        other_regions=bool(_flag(args, "other_regions")),
     )

@@ -58,6 +58,8 @@ class SearchResponse:
     results: list[dict[str, Any]]
     facets: Facets
     corrections: dict[str, str] = field(default_factory=dict)
+    # Matches if one field's filter were dropped (see FacetCounts.without).
+    total_without: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,13 +97,22 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         hits, match, corrections = self._rank(request)
-        total, facets = self.engine.facets(match, request.filters)
+        counts = self.engine.facets(match, request.filters)
         page = hits[(request.page - 1) * request.size : request.depth]
         terms = set(analyzer().tokens(request.q)) | set(corrections.values())
-        records = [(self.engine.get(h.id), h.score) for h in page]
-        results = [result_card(r, s, terms) for r, s in records if r is not None]
+        records = self.engine.get_many([h.id for h in page])
+        results = [result_card(records[h.id], h.score, terms) for h in page if h.id in records]
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(total, request.page, request.size, took, results, facets, corrections)
+        return SearchResponse(
+            counts.total,
+            request.page,
+            request.size,
+            took,
+            results,
+            counts.facets,
+            corrections,
+            counts.without,
+        )
 
     def _rank(self, request: SearchRequest) -> tuple[list[Hit], MatchQuery, dict[str, str]]:
         t = self.tuning
@@ -139,5 +150,5 @@ class SearchService:
         return hits, match, corrections
 
     def _by_year(self, hits: list[Hit]) -> list[Hit]:
-        years = {h.id: r.year for h in hits if (r := self.engine.get(h.id)) is not None}
-        return sorted(hits, key=lambda h: -years.get(h.id, 0))
+        records = self.engine.get_many([h.id for h in hits])
+        return sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))

@@ -17,6 +17,9 @@ from ranking.search import SearchService, result_card
 
 SAME_REGION_PENALTY = 0.5
 MAX_SHARED_TERMS = 5
+# A record is compared by its title, tags and the start of its problem: enough for any
+# real record (the sample's longest problem has 54 words), and a huge field costs no more.
+MAX_KEY_WORDS = 300
 
 
 class UnknownRecord(LookupError):
@@ -40,7 +43,7 @@ class Reason:
 
 
 def _key_text(record: Innovation) -> str:
-    return " ".join([record.title, *record.tags, record.problem])
+    return " ".join(" ".join([record.title, *record.tags, record.problem]).split()[:MAX_KEY_WORDS])
 
 
 def _surface_terms(record: Innovation) -> dict[str, str]:
@@ -51,8 +54,10 @@ def _surface_terms(record: Innovation) -> dict[str, str]:
     return terms
 
 
-def explain(source: Innovation, other: Innovation) -> Reason:
-    mine, theirs = _surface_terms(source), _surface_terms(other)
+def explain(source: Innovation, other: Innovation, mine: dict[str, str] | None = None) -> Reason:
+    """Why ``other`` is like ``source``; ``mine`` is ``_surface_terms(source)`` if known."""
+    mine = _surface_terms(source) if mine is None else mine
+    theirs = _surface_terms(other)
     # A word and its stem are both index terms: name each shared word once.
     words = dict.fromkeys(mine[t] for t in mine if t in theirs and len(t) > 2)
     shared = list(words)[:MAX_SHARED_TERMS]
@@ -79,7 +84,8 @@ def similar(
         if h.id != record_id
     ]
     fused = reciprocal_rank_fusion([(by_terms, 1.0), (by_meaning, 1.0)], t.rrf_k)
-    records = {h.id: r for h in fused if (r := service.engine.get(h.id)) is not None}
+    records = service.engine.get_many([h.id for h in fused])  # one call for every candidate
+    fused = [h for h in fused if h.id in records]  # deleted since the search ran
     if other_regions:
         fused = sorted(
             (
@@ -89,15 +95,15 @@ def similar(
                     * (SAME_REGION_PENALTY if records[h.id].province == source.province else 1.0),
                 )
                 for h in fused
-                if h.id in records
             ),
             key=lambda h: (-h.score, h.id),
         )
     results = []
+    source_terms = _surface_terms(source)
     for hit in fused[:size]:
         other = records[hit.id]
-        reason = explain(source, other)
-        card = result_card(other, hit.score, set(_surface_terms(source)))
+        reason = explain(source, other, source_terms)
+        card = result_card(other, hit.score, set(source_terms))
         results.append(
             card
             | {

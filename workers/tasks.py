@@ -10,7 +10,8 @@ from redis.exceptions import RedisError
 
 from app.services import services
 from indexer.engines.base import EngineUnavailable
-from indexer.readers import RawItem, batched, mark_duplicate_ids
+from indexer.ingest import mark_duplicate_ids
+from indexer.readers import RawItem, batched
 from workers.jobs import JobQueueUnavailable
 
 RETRY = {

@@ -112,7 +112,7 @@ def score(rank: Ranker, queries: Iterable[dict]) -> dict[str, dict[str, float]]:
 
 
 def engine_app(settings: Settings, embedder: Embedder):
-    app = create_app(settings)
+    app = create_app(settings.with_overrides(rate_limit_read=None))  # hundreds of queries
     services = app.extensions["jippnas"]
     services.__dict__["embedder"] = embedder
     if services.engine.count() == 0:

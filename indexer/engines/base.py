@@ -18,6 +18,9 @@ from indexer.embeddings import ModelInfo
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, Innovation
 from indexer.text import analyzer
 
+# A term is matched in every text field: OpenSearch counts terms x fields against its
+# 1,024-clause limit (7 fields x 128 terms = 896).
+MAX_QUERY_TERMS = 128
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
 WriteStatus = Literal["created", "updated", "unchanged"]
@@ -90,6 +93,17 @@ class MatchQuery:
 
 
 @dataclass(frozen=True)
+class FacetCounts:
+    """Counts for one query: how many records match, per-field value counts, and for
+    each field how many would match without that field's filter (an empty page's
+    "drop this filter" hints come from these, never from extra searches)."""
+
+    total: int
+    facets: Facets
+    without: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WriteResult:
     id: str
     status: WriteStatus
@@ -107,6 +121,8 @@ class Engine(Protocol):
     def delete(self, ids: Sequence[str]) -> int: ...
 
     def get(self, record_id: str) -> Innovation | None: ...
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Innovation]: ...
 
     def get_vector(self, record_id: str) -> np.ndarray | None: ...
 
@@ -129,7 +145,7 @@ class Engine(Protocol):
 
     def facets(
         self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
-    ) -> tuple[int, Facets]: ...
+    ) -> FacetCounts: ...
 
     def close(self) -> None: ...
 
@@ -171,7 +187,11 @@ def ranked(hits: Iterable[Hit], k: int) -> list[Hit]:
 def query_terms(
     text: str, correct: Callable[[list[str]], dict[str, str]]
 ) -> tuple[list[str], dict[str, str]]:
-    """Analysed query terms with unknown ones replaced by ``correct``'s fixes, and the fixes."""
-    terms = list(dict.fromkeys(analyzer().tokens(text)))
+    """Analysed query terms with unknown ones replaced by ``correct``'s fixes, and the fixes.
+
+    At most MAX_QUERY_TERMS, in order of appearance: a long text ("more like this" from a
+    huge record) costs what a long query does, and stays under OpenSearch's clause limit.
+    """
+    terms = list(dict.fromkeys(analyzer().tokens(text)))[:MAX_QUERY_TERMS]
     fixed = correct(terms)
     return list(dict.fromkeys(fixed.get(t, t) for t in terms)), fixed

@@ -4,6 +4,11 @@ SQLite is the only durable state: a record's JSON, facet columns, analysed text 
 vector are written in one transaction, so a crash never leaves them out of step. Reads
 use an in-memory snapshot (facet codes, the vector matrix, the vocabulary) that is
 rebuilt whenever another connection has committed a write (a generation counter).
+
+A snapshot and everything later read into it (BM25 postings) come from SQLite read
+transactions at the snapshot's own generation, so rowids always agree with it however
+writers interleave: a posting read finds a newer generation, it rebuilds the snapshot
+inside the same transaction instead of mixing the two.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +26,7 @@ import numpy as np
 
 from indexer.embeddings import ModelInfo, check_model
 from indexer.engines.base import (
-    Facets,
+    FacetCounts,
     Filters,
     Hit,
     LexicalResult,
@@ -59,6 +65,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
 POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
+GET_CHUNK = 500  # ids per SELECT ... IN (...), under SQLite's variable limit
+Postings = tuple[np.ndarray, np.ndarray]  # rows holding a term, and its BM25 part there
 BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
 
 
@@ -75,8 +83,19 @@ class _Snapshot:
     digital: np.ndarray
     vectors: np.ndarray
     vocabulary: dict[str, int]
-    postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    postings: dict[str, Postings] = field(default_factory=dict)
+    postings_size: int = 0
+    postings_lock: threading.Lock = field(default_factory=threading.Lock)
     last_similarities: tuple[np.ndarray, np.ndarray] | None = None
+
+    def keep_postings(self, term: str, rows: np.ndarray, scores: np.ndarray) -> Postings:
+        """Cache one term's postings; past POSTINGS_LIMIT the cache starts over."""
+        with self.postings_lock:
+            if self.postings_size > POSTINGS_LIMIT:
+                self.postings, self.postings_size = {}, 0
+            self.postings[term] = (rows, scores)
+            self.postings_size += len(rows)
+        return rows, scores
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -138,8 +157,25 @@ class EmbeddedEngine:
         row = self._db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0])
 
+    @contextmanager
+    def _reading(self) -> Iterator[int]:
+        """One read transaction: every read inside sees the generation it yields."""
+        db = self._db()
+        db.execute("BEGIN")
+        try:
+            yield self._generation()
+        finally:
+            db.execute("COMMIT")
+
     def _view(self) -> _Snapshot:
-        generation = self._generation()
+        snap = self._snapshot
+        if snap is not None and snap.generation == self._generation():
+            return snap
+        with self._reading() as generation:
+            return self._current(generation)
+
+    def _current(self, generation: int) -> _Snapshot:
+        """The snapshot of ``generation``, loaded if needed; call inside ``_reading``."""
         snap = self._snapshot
         if snap is None or snap.generation != generation:
             with self._lock:
@@ -271,8 +307,19 @@ class EmbeddedEngine:
 
     # -- primitive reads --------------------------------------------------------------
     def get(self, record_id: str) -> Innovation | None:
-        row = self._db().execute("SELECT data FROM docs WHERE id = ?", (record_id,)).fetchone()
-        return Innovation.from_dict(json.loads(row[0])) if row else None
+        return self.get_many([record_id]).get(record_id)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Innovation]:
+        db, found = self._db(), {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), GET_CHUNK):
+            chunk = unique[start : start + GET_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for record_id, data in db.execute(
+                f"SELECT id, data FROM docs WHERE id IN ({marks})", chunk
+            ):
+                found[record_id] = Innovation.from_dict(json.loads(data))
+        return found
 
     def get_vector(self, record_id: str) -> np.ndarray | None:
         row = self._db().execute("SELECT vector FROM docs WHERE id = ?", (record_id,)).fetchone()
@@ -290,49 +337,55 @@ class EmbeddedEngine:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
 
     def _lexical_matches(
-        self, snap: _Snapshot, text: str
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
-        """Rows matching any analysed (and typo-corrected) term, with BM25 scores."""
-        terms, fixed = query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
-        key = (snap.generation, " ".join(terms))
-        if key not in self._matches:
-            scores = np.zeros(len(snap.ids), dtype=np.float64)
-            hit = np.zeros(len(snap.ids), dtype=bool)
-            for term in terms:  # in query order, so sums round exactly as FTS5's do
-                rows, term_scores = self._postings(snap, term)
-                scores[rows] += term_scores
-                hit[rows] = True
-            positions = np.flatnonzero(hit)
-            if len(self._matches) > 256:
-                self._matches.clear()
-            self._matches[key] = (positions, scores[positions])
-        return (*self._matches[key], fixed)
+        self, text: str
+    ) -> tuple[_Snapshot, np.ndarray, np.ndarray, dict[str, str]]:
+        """Rows matching any analysed (and typo-corrected) term, with BM25 scores.
 
-    def _postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Rows holding one term and its BM25 part, read from SQLite once per snapshot.
+        The rows, their scores and the snapshot they index all belong to one generation.
+        """
+        snap = self._view()
+        terms, fixed = self._terms(snap, text)
+        found = self._matches.get((snap.generation, *terms))
+        if found is None:
+            postings = {t: snap.postings.get(t) for t in terms}
+            if None in postings.values():
+                with self._reading() as generation:
+                    if generation != snap.generation:
+                        snap = self._current(generation)
+                        terms, fixed = self._terms(snap, text)
+                        postings = {t: snap.postings.get(t) for t in terms}
+                    for term, cached in postings.items():
+                        postings[term] = cached or snap.keep_postings(
+                            term, *self._read_postings(snap, term)
+                        )
+            found = _summed(len(snap.ids), [postings[t] for t in terms])  # type: ignore[misc]
+            matches = self._matches if len(self._matches) <= 256 else {}
+            matches[(snap.generation, *terms)] = found
+            self._matches = matches
+        return (snap, *found, fixed)
+
+    @staticmethod
+    def _terms(snap: _Snapshot, text: str) -> tuple[list[str], dict[str, str]]:
+        return query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
+
+    def _read_postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding one term and its BM25 part; call inside ``_reading`` at snap's
+        generation.
 
         FTS5's bm25() of an OR query is the sum over its terms of each term's own score
         (IDF and document lengths do not depend on the other terms), so adding cached
         per-term lists gives the same scores without re-scoring the large match sets of
         common terms on every query.
         """
-        cached = snap.postings.get(term)
-        if cached is None:
-            rows = (
-                self._db()
-                .execute(
-                    f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (f'"{term}"',)
-                )
-                .fetchall()
-            )
-            cached = (
-                np.array([snap.position[r] for r, _ in rows], dtype=np.int64),
-                np.array([-s for _, s in rows], dtype=np.float64),
-            )
-            if sum(len(p) for p, _ in snap.postings.values()) > POSTINGS_LIMIT:
-                snap.postings.clear()
-            snap.postings[term] = cached
-        return cached
+        rows = (
+            self._db()
+            .execute(f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (f'"{term}"',))
+            .fetchall()
+        )
+        return (
+            np.array([snap.position[r] for r, _ in rows], dtype=np.int64),
+            np.array([-s for _, s in rows], dtype=np.float64),
+        )
 
     def _similarities(self, snap: _Snapshot, vector: np.ndarray) -> np.ndarray:
         """Cosine of every record to ``vector``; a search's knn and facets share one product."""
@@ -344,8 +397,7 @@ class EmbeddedEngine:
         return last[1]
 
     def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        snap = self._view()
-        positions, scores, fixed = self._lexical_matches(snap, text)
+        snap, positions, scores, fixed = self._lexical_matches(text)
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
         positions, scores = positions[keep], scores[keep]
         return LexicalResult(_top(snap, positions, scores, k), len(positions), fixed)
@@ -376,27 +428,39 @@ class EmbeddedEngine:
 
     def facets(
         self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
-    ) -> tuple[int, Facets]:
-        snap = self._view()
-        matched = np.zeros(len(snap.ids), dtype=bool)
-        if match.text is None and match.vector is None:
-            matched[:] = True
+    ) -> FacetCounts:
         if match.text is not None:
-            matched[self._lexical_matches(snap, match.text)[0]] = True
+            snap, positions, _, _ = self._lexical_matches(match.text)
+            matched = np.zeros(len(snap.ids), dtype=bool)
+            matched[positions] = True
+        else:
+            snap = self._view()
+            matched = np.full(len(snap.ids), match.vector is None, dtype=bool)
         if match.vector is not None and len(snap.ids):
             matched |= self._similarities(snap, match.vector) >= match.min_similarity
-        total = int((matched & snap.mask(filters)).sum())
-        facets = {
-            name: ordered_facet(name, snap.counts(name, matched & snap.mask(filters.without(name))))
-            for name in fields
-        }
-        return total, facets
+        rows = {name: matched & snap.mask(filters.without(name)) for name in fields}
+        return FacetCounts(
+            int((matched & snap.mask(filters)).sum()),
+            {name: ordered_facet(name, snap.counts(name, rows[name])) for name in fields},
+            {name: int(rows[name].sum()) for name in fields},
+        )
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _summed(size: int, postings: list[Postings]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows holding any of the terms and their summed BM25 (FTS5's score of an OR query)."""
+    scores = np.zeros(size, dtype=np.float64)
+    hit = np.zeros(size, dtype=bool)
+    for rows, term_scores in postings:  # in query order, so sums round exactly as FTS5's do
+        scores[rows] += term_scores
+        hit[rows] = True
+    positions = np.flatnonzero(hit)
+    return positions, scores[positions]
 
 
 def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:

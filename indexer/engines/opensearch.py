@@ -28,7 +28,7 @@ from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
     EngineUnavailable,
-    Facets,
+    FacetCounts,
     Filters,
     Hit,
     LexicalResult,
@@ -390,8 +390,12 @@ class OpenSearchEngine:
     # -- primitive reads ----------------------------------------------------------------
     @_guarded
     def get(self, record_id: str) -> Innovation | None:
-        source = self._sources([record_id], ["data"]).get(record_id)
-        return Innovation.from_dict(source["data"]) if source else None
+        return self.get_many([record_id]).get(record_id)
+
+    @_guarded
+    def get_many(self, ids: Sequence[str]) -> dict[str, Innovation]:
+        sources = self._sources(list(dict.fromkeys(ids)), ["data"])
+        return {i: Innovation.from_dict(s["data"]) for i, s in sources.items()}
 
     @_guarded
     def get_vector(self, record_id: str) -> np.ndarray | None:
@@ -490,7 +494,7 @@ class OpenSearchEngine:
     @_guarded
     def facets(
         self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
-    ) -> tuple[int, Facets]:
+    ) -> FacetCounts:
         """Each field counted under the query and the other fields' filters (disjunctive)."""
         aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
         for name in fields:
@@ -500,8 +504,11 @@ class OpenSearchEngine:
             }
         body = {"query": self._match_query(match), "size": 0, "aggs": aggs}
         found = self._search(body).get("aggregations", {})
-        total = int(found.get("matched", {}).get("doc_count", 0))
-        return total, {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields}
+        return FacetCounts(
+            int(found.get("matched", {}).get("doc_count", 0)),
+            {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields},
+            {name: int(found.get(name, {}).get("doc_count", 0)) for name in fields},
+        )
 
     # -- generations ----------------------------------------------------------------------
     @_guarded

@@ -63,9 +63,9 @@ def test_filters_or_within_field_and_across_fields(loaded_engine):
     jatim = Filters({"province": ("Jawa Timur",)})
     both = Filters({"province": ("Jawa Timur", "Bali")})
     narrowed = Filters({"province": ("Jawa Timur", "Bali"), "sector": ("kesehatan",)})
-    n_jatim = loaded_engine.facets(MatchQuery(), jatim)[0]
-    n_both = loaded_engine.facets(MatchQuery(), both)[0]
-    n_narrow = loaded_engine.facets(MatchQuery(), narrowed)[0]
+    n_jatim = loaded_engine.facets(MatchQuery(), jatim).total
+    n_both = loaded_engine.facets(MatchQuery(), both).total
+    n_narrow = loaded_engine.facets(MatchQuery(), narrowed).total
     assert (n_jatim, n_both) == (25, 31)
     assert 0 < n_narrow < n_both
     for hit in loaded_engine.browse(narrowed, 100):
@@ -77,7 +77,7 @@ def test_year_and_digital_filters(loaded_engine):
     filters = Filters(year_from=2019, year_to=2020, digital=True)
     hits = loaded_engine.browse(filters, 200)
     assert hits
-    assert loaded_engine.facets(MatchQuery(), filters)[0] == len(hits)
+    assert loaded_engine.facets(MatchQuery(), filters).total == len(hits)
     for hit in hits:
         record = loaded_engine.get(hit.id)
         assert 2019 <= record.year <= 2020 and record.digital
@@ -86,16 +86,29 @@ def test_year_and_digital_filters(loaded_engine):
 def test_facets_are_disjunctive(loaded_engine):
     """Choosing one province keeps the other provinces' counts for the same query."""
     match = MatchQuery(text="sampah")
-    _, unfiltered = loaded_engine.facets(match, Filters())
-    total, filtered = loaded_engine.facets(match, Filters({"province": ("Bali",)}))
+    unfiltered = loaded_engine.facets(match, Filters()).facets
+    counts = loaded_engine.facets(match, Filters({"province": ("Bali",)}))
+    filtered, total = counts.facets, counts.total
     assert filtered["province"] == unfiltered["province"]
     assert sum(c for _, c in filtered["sector"]) == total
     bali = dict(unfiltered["province"]).get("Bali", 0)
     assert total == bali
 
 
+def test_totals_without_each_filter_are_what_dropping_it_would_give(loaded_engine):
+    """An empty page's "drop this filter" hints are read from these, so they must be exact."""
+    match = MatchQuery(text="sampah")
+    filters = Filters({"province": ("Bali",), "sector": ("kesehatan",)}, year_from=2019)
+    counts = loaded_engine.facets(match, filters)
+    for name in ("province", "sector", "year", "digital"):
+        dropped = loaded_engine.facets(match, filters.without(name)).total
+        assert counts.without[name] == dropped
+    assert counts.without["digital"] == counts.total  # no digital filter to drop
+
+
 def test_facet_counts_over_everything(loaded_engine):
-    total, facets = loaded_engine.facets(MatchQuery(), Filters())
+    counts = loaded_engine.facets(MatchQuery(), Filters())
+    total, facets = counts.total, counts.facets
     assert total == 155
     assert dict(facets["agency_level"])["kabupaten"] == 74
     assert dict(facets["digital"]) == {True: 56, False: 99}
@@ -137,7 +150,7 @@ def test_delete_removes_text_facets_and_vector(new_engine, embedder):
     assert engine.delete(["uji-1", "missing"]) == 1
     assert engine.get("uji-1") is None and engine.get_vector("uji-1") is None
     assert engine.lexical("obat", Filters(), 5).total == 0
-    assert engine.facets(MatchQuery(), Filters())[0] == 0
+    assert engine.facets(MatchQuery(), Filters()).total == 0
 
 
 def test_failed_batch_changes_nothing(new_engine, embedder):
@@ -151,7 +164,7 @@ def test_failed_batch_changes_nothing(new_engine, embedder):
         engine.upsert([_record(title="Diubah"), second], vectors[:, :100], embedder.info)
     assert engine.get("uji-1").title == first.title
     assert engine.get("uji-2") is None
-    assert engine.facets(MatchQuery(), Filters())[0] == 1
+    assert engine.facets(MatchQuery(), Filters()).total == 1
 
 
 def test_refuses_vectors_from_another_model(new_engine, embedder):
@@ -163,3 +176,20 @@ def test_refuses_vectors_from_another_model(new_engine, embedder):
             [_record(id="uji-3")], np.zeros((1, 8), np.float32), ModelInfo("other-model", 8)
         )
     assert engine.model_info() == embedder.info
+
+
+def test_get_many_returns_the_stored_records_and_skips_unknown_ids(loaded_engine):
+    ids = [h.id for h in loaded_engine.browse(Filters(), 600)]
+    found = loaded_engine.get_many([*ids, "tidak-ada", ids[0]])
+    assert list(found) != [] and set(found) == set(ids)
+    assert all(found[i] == loaded_engine.get(i) for i in ids[:5])
+    assert loaded_engine.get_many([]) == {}
+
+
+def test_a_very_long_query_answers_like_its_first_terms(loaded_engine):
+    """Past MAX_QUERY_TERMS the rest of a query is ignored, on every engine alike (and
+    OpenSearch stays under its clause limit)."""
+    words = [f"{c}{i:02d}" for c in "qxzj" for i in range(100)]  # unknown, too short to fix
+    long_query = "antrean puskesmas " + " ".join(words)
+    found = loaded_engine.lexical(long_query, Filters(), 10)
+    assert found.total == loaded_engine.lexical("antrean puskesmas", Filters(), 10).total > 0

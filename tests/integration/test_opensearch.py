@@ -152,7 +152,7 @@ def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
         return (
             lexical.total,
             [h.id for h in lexical.hits],
-            reader.facets(MatchQuery(text="sampah"), Filters())[0],
+            reader.facets(MatchQuery(text="sampah"), Filters()).total,
             [h.id for h in reader.knn(vector, Filters({"province": ("Bali",)}), 5)],
         )
 
