@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.errors import register_error_handlers
+from app.ratelimit import init_rate_limits
 from app.security import init_security
 from app.services import init_services
 from indexer.settings import Settings
@@ -30,4 +31,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(ui_bp)
     app.register_blueprint(jobs_bp)
+    init_rate_limits(app, settings)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from app.errors import MAX_URL_BYTES
 from indexer.schema import AGENCY_LEVELS, KEYWORD_FACETS, SECTORS
 from indexer.validation import REQUIRED
 from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS
@@ -44,6 +45,45 @@ _RECORD_ID = _param(
     "id", {**STR, "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"}, "Innovation id", "path"
 )
 _AUTH_ERRORS = {"401": _error("No or wrong API token")}
+# A valid record: generators such as schemathesis mix examples into what they send, so
+# fuzzed writes create records now and then and the links below have an id to follow.
+_EXAMPLE_RECORD = {
+    "id": "contoh-antar-jemput-lansia",
+    "title": "Antar Jemput Lansia ke Puskesmas",
+    "agency": "Dinas Kesehatan Kota Semarang",
+    "agency_level": "kota",
+    "province": "Jawa Tengah",
+    "sector": "kesehatan",
+    "year": 2021,
+    "source_program": "KIPP",
+    "problem": "Warga lanjut usia sulit datang sendiri ke puskesmas untuk kontrol rutin.",
+    "solution": "Petugas menjemput lansia terdaftar dan mengantar mereka pulang setelah kontrol.",
+    "digital": False,
+    "tags": ["lansia", "puskesmas"],
+}
+
+
+def _record_links(record_id: str, *names: str) -> dict[str, Any]:
+    """OpenAPI links from a response naming a record (`record_id` is a runtime expression).
+
+    After POST /innovations they name the first record, stored unless its status is rejected.
+    """
+    targets = {
+        "GetInnovation": ("/api/v1/innovations/{id}", "get", "Read the record"),
+        "SimilarInnovations": ("/api/v1/innovations/{id}/similar", "get", "Similar ones"),
+        "DeleteInnovation": ("/api/v1/innovations/{id}", "delete", "Delete the record"),
+    }
+    links = {}
+    for name in names:
+        path, method, description = targets[name]
+        pointer = path.replace("~", "~0").replace("/", "~1")
+        links[name] = {
+            "operationRef": f"#/paths/{pointer}/{method}",
+            "parameters": {"id": record_id},
+            "description": description,
+        }
+    return links
+
 
 _CARD_PROPS: dict[str, Any] = {
     "id": STR,
@@ -252,10 +292,18 @@ PATHS: dict[str, Any] = {
             "security": [{"bearer": []}],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _RECORDS}},
+                "content": {"application/json": {"schema": _RECORDS, "example": [_EXAMPLE_RECORD]}},
             },
             "responses": {
-                "200": _json(_ref("WriteResponse"), "Per-record results"),
+                "200": _json(_ref("WriteResponse"), "Per-record results")
+                | {
+                    "links": _record_links(
+                        "$response.body#/results/0/id",
+                        "GetInnovation",
+                        "SimilarInnovations",
+                        "DeleteInnovation",
+                    )
+                },
                 "400": _error("Body is not a JSON array"),
                 **_AUTH_ERRORS,
                 "413": _error("Body too large"),
@@ -267,7 +315,12 @@ PATHS: dict[str, Any] = {
             "summary": "One innovation",
             "parameters": [_RECORD_ID],
             "responses": {
-                "200": _json(_ref("Innovation"), "The innovation"),
+                "200": _json(_ref("Innovation"), "The innovation")
+                | {
+                    "links": _record_links(
+                        "$response.body#/id", "SimilarInnovations", "DeleteInnovation"
+                    )
+                },
                 "404": _error("Unknown id"),
             },
         },
@@ -344,6 +397,19 @@ PATHS: dict[str, Any] = {
         }
     },
 }
+
+# Any operation: a URL over MAX_URL_BYTES is refused before it is routed (app/errors.py).
+for _item in PATHS.values():
+    for _operation in _item.values():
+        _operation["responses"]["414"] = _error(f"URL longer than {MAX_URL_BYTES} bytes")
+
+# Every operation but the health check spends a per-client budget (app/ratelimit.py).
+_RATE_LIMITED = _error("Too many requests from this client (rate_limited)") | {
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": INT}}
+}
+for _path, _item in PATHS.items():
+    for _operation in _item.values() if _path != "/healthz" else ():
+        _operation["responses"]["429"] = _RATE_LIMITED
 
 
 @cache

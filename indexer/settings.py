@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from limits import parse_many
+
 PREFIX = "JIPPNAS_"
 
 
@@ -26,6 +28,31 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def rate_limit(name: str, raw: str | None) -> str | None:
+    """A rate in limits' notation ("120 per minute", "10/second; 1000/day"), None when off.
+
+    Checked here so a typo stops the service at startup instead of failing every request.
+    """
+    value = (raw or "").strip()
+    if value.lower() in ("", "off"):
+        return None
+    try:
+        valid = all(item.amount > 0 for item in parse_many(value))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"{name} must be a rate such as '120 per minute' or '10/second; 1000/day', "
+            f"or 'off' to disable it; got {raw!r}"
+        )
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = env.get(PREFIX + name)
+    return default if raw is None else rate_limit(PREFIX + name, raw)
 
 
 def _tokens(raw: str | None) -> tuple[str, ...]:
@@ -52,6 +79,12 @@ class Settings:
     ingest_batch_size: int = 256
     job_chunk_size: int = 100
     task_visibility_timeout: int = 300
+    # Requests per client address, each a budget of its own (app/ratelimit.py); None = off.
+    rate_limit_read: str | None = "120 per minute"
+    rate_limit_write: str | None = "30 per minute"
+    rate_limit_jobs: str | None = "10 per minute"
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0 = none).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +110,10 @@ class Settings:
             task_visibility_timeout=_int(
                 env, "TASK_VISIBILITY_TIMEOUT", cls.task_visibility_timeout
             ),
+            rate_limit_read=_rate(env, "RATE_LIMIT_READ", cls.rate_limit_read),
+            rate_limit_write=_rate(env, "RATE_LIMIT_WRITE", cls.rate_limit_write),
+            rate_limit_jobs=_rate(env, "RATE_LIMIT_JOBS", cls.rate_limit_jobs),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", cls.trusted_proxies),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -86,3 +123,7 @@ class Settings:
         """Refuse configurations that would be unsafe to serve."""
         if self.environment == "production" and not self.api_tokens:
             raise ConfigError(f"{PREFIX}ENV=production needs {PREFIX}API_TOKEN to be set")
+        for scope in ("read", "write", "jobs"):
+            rate_limit(f"rate_limit_{scope}", getattr(self, f"rate_limit_{scope}"))
+        if self.trusted_proxies < 0:
+            raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")

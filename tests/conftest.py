@@ -94,6 +94,8 @@ def store_copy(sample_store: Path, tmp_path: Path) -> Path:
 
 
 def make_app(data_dir: Path, embedder: Embedder, **overrides: object):
+    for scope in ("read", "write", "jobs"):  # the suite's many requests: limits off unless asked
+        overrides.setdefault(f"rate_limit_{scope}", None)
     settings = Settings(data_dir=data_dir, api_tokens=(TOKEN,), **overrides)  # type: ignore[arg-type]
     app = create_app(settings)
     app.extensions["jippnas"].__dict__["embedder"] = embedder  # share the loaded model
