@@ -21,11 +21,6 @@ from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
 
 console = Console(stderr=True)
-EMBEDDED_REINDEX = (
-    "reindex rebuilds OpenSearch index generations (JIPPNAS_ENGINE=opensearch); the embedded "
-    "engine updates its single store in place and has nothing to rebuild. To move it to "
-    "another embedding model, point JIPPNAS_DATA_DIR at an empty directory and ingest again."
-)
 
 
 def sample_path() -> Path:
@@ -182,22 +177,24 @@ def _run_task(settings: Settings, task, run_async: bool, *args: object) -> objec
 @main.command()
 @click.option("--async", "run_async", is_flag=True, help="Run it on the Celery workers.")
 def reindex(run_async: bool) -> None:
-    """Build a new OpenSearch index generation, fill it, swap the alias, drop the old one."""
+    """Rebuild the store with the configured embedding model, then swap it in atomically.
+
+    OpenSearch gets a new index generation behind the alias; the embedded engine a new
+    store file beside the live one. Searches keep answering throughout.
+    """
     from workers.tasks import reindex_index
 
     settings = Settings.from_env()
-    if settings.engine != "opensearch":
-        raise click.ClickException(EMBEDDED_REINDEX)
     try:
         outcome = _run_task(settings, reindex_index, run_async)
     except (EngineUnavailable, WriteFailed) as exc:
-        raise click.ClickException(f"reindex failed, the alias was not moved: {exc}") from exc
+        raise click.ClickException(f"reindex failed, the live store was kept: {exc}") from exc
     if run_async:
         console.print(f"reindex submitted as task {outcome}")
         return
+    live = settings.opensearch_index if settings.engine == "opensearch" else settings.data_dir
     console.print(
-        f"{settings.opensearch_index} -> {outcome['new_index']}: "
-        f"{outcome['records']} records {outcome['how']} "
+        f"{live} -> {outcome['new']}: {outcome['records']} records {outcome['how']} "
         f"(dropped {', '.join(outcome['dropped']) or 'nothing'})"
     )
 

@@ -40,14 +40,15 @@ def delete_innovations(ids: list[str]) -> int:
 
 @shared_task(name="jippnas.reindex")
 def reindex_index() -> dict[str, object]:
-    """Rebuild the OpenSearch index generation (not retried: it starts over on its own)."""
+    """Rebuild the store: a new index generation or store file, then an atomic swap (not
+    retried: a failed rebuild leaves the live store as it was, and starts over when rerun)."""
     svc = services()
-    report = svc.engine.reindex(svc.embedder)  # type: ignore[attr-defined]
+    report = svc.engine.reindex(svc.embedder)
     return {
-        "new_index": report.new_index,
+        "new": report.new,
         "records": report.records,
         "how": "re-embedded" if report.reembedded else "copied",
-        "dropped": list(report.old_indices),
+        "dropped": list(report.old),
     }
 
 

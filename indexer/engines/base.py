@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from indexer.embeddings import ModelInfo
+from indexer.embeddings import Embedder, ModelInfo
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, Innovation
 from indexer.text import analyzer
 
@@ -104,6 +104,17 @@ class FacetCounts:
 
 
 @dataclass(frozen=True)
+class ReindexReport:
+    """A rebuild: the stores (index generations or files) replaced, the new one, how many
+    records it holds, and whether they were re-embedded with another model."""
+
+    old: tuple[str, ...]
+    new: str
+    records: int
+    reembedded: bool
+
+
+@dataclass(frozen=True)
 class WriteResult:
     id: str
     status: WriteStatus
@@ -146,6 +157,8 @@ class Engine(Protocol):
     def facets(
         self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
     ) -> FacetCounts: ...
+
+    def reindex(self, embedder: Embedder) -> ReindexReport: ...
 
     def close(self) -> None: ...
 

@@ -5,6 +5,10 @@ vector are written in one transaction, so a crash never leaves them out of step.
 use an in-memory snapshot (facet codes, the vector matrix, the vocabulary) that is
 rebuilt whenever another connection has committed a write (a generation counter).
 
+A reindex builds a new store file beside the live one and swaps the name in CURRENT
+atomically; every connection follows the name, so readers keep answering throughout,
+and a crash before the swap leaves the old store as it was.
+
 A snapshot and everything later read into it (BM25 postings) come from SQLite read
 transactions at the snapshot's own generation, so rowids always agree with it however
 writers interleave: a posting read finds a newer generation, it rebuilds the snapshot
@@ -14,6 +18,8 @@ inside the same transaction instead of mixing the two.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,13 +30,14 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embeddings import ModelInfo, check_model
+from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
     FacetCounts,
     Filters,
     Hit,
     LexicalResult,
     MatchQuery,
+    ReindexReport,
     WriteResult,
     check_vectors,
     ordered_facet,
@@ -43,7 +50,9 @@ from indexer.fuzzy import corrections
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
 from indexer.text import analyzer
 
-DB_NAME = "jippnas.sqlite3"
+DB_NAME = "jippnas.sqlite3"  # the first store file; reindex writes jippnas-000002.sqlite3, ...
+CURRENT = "CURRENT"  # names the live store file once a reindex has swapped it
+COPY_BATCH = 256
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -66,6 +75,7 @@ INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
 POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
 GET_CHUNK = 500  # ids per SELECT ... IN (...), under SQLite's variable limit
+Generation = tuple[str, int]  # store file and its write counter
 Postings = tuple[np.ndarray, np.ndarray]  # rows holding a term, and its BM25 part there
 BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
 
@@ -74,7 +84,7 @@ BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
 class _Snapshot:
     """Columnar, read-only view of the store at one generation."""
 
-    generation: int
+    generation: Generation
     ids: list[str]
     position: dict[int, int]  # rowid -> row in the arrays below
     codes: dict[str, np.ndarray]  # keyword facet -> int32 code per record (-1 = none)
@@ -132,33 +142,50 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, file: str | None = None) -> None:
+        """``file`` pins one store file (a reindex fills its new file through it)."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / DB_NAME
+        self.data_dir = data_dir
+        self._pinned = file
         self._local = threading.local()
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
-        self._matches: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
-        self._db().executescript(SCHEMA)
+        self._matches: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._db()
+
+    @property
+    def path(self) -> Path:
+        """The live store file: the one CURRENT names (after a reindex), else the first."""
+        if self._pinned:
+            return self.data_dir / self._pinned
+        try:
+            return self.data_dir / (self.data_dir / CURRENT).read_text("utf-8").strip()
+        except FileNotFoundError:
+            return self.data_dir / DB_NAME
 
     # -- connections and snapshot -------------------------------------------------
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the live store file (reopened after a swap)."""
+        path = self.path
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.file != path and not conn.in_transaction:
+            conn.close()
+            conn = None
         if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+            conn.executescript(SCHEMA)
+            self._local.conn, self._local.file = conn, path
         return conn
 
-    def _generation(self) -> int:
-        row = self._db().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-        return int(row[0])
+    def _generation(self) -> Generation:
+        db = self._db()
+        row = db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        return self._local.file.name, int(row[0])
 
     @contextmanager
-    def _reading(self) -> Iterator[int]:
+    def _reading(self) -> Iterator[Generation]:
         """One read transaction: every read inside sees the generation it yields."""
         db = self._db()
         db.execute("BEGIN")
@@ -174,7 +201,7 @@ class EmbeddedEngine:
         with self._reading() as generation:
             return self._current(generation)
 
-    def _current(self, generation: int) -> _Snapshot:
+    def _current(self, generation: Generation) -> _Snapshot:
         """The snapshot of ``generation``, loaded if needed; call inside ``_reading``."""
         snap = self._snapshot
         if snap is None or snap.generation != generation:
@@ -185,7 +212,7 @@ class EmbeddedEngine:
                     self._snapshot, self._matches = snap, {}
         return snap
 
-    def _load(self, generation: int) -> _Snapshot:
+    def _load(self, generation: Generation) -> _Snapshot:
         db = self._db()
         rows = db.execute(
             f"SELECT rowid, id, {', '.join(KEYWORD_FACETS)}, year, digital, vector "
@@ -232,23 +259,37 @@ class EmbeddedEngine:
     ) -> list[WriteResult]:
         check_vectors(records, vectors, model)
         texts = [[analyzer().analyze(r.field_text(f)) for f in TEXT_FIELDS] for r in records]
-        db = self._db()
-        results: list[WriteResult] = []
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._writing() as db:
             check_model(self.model_info(), model)
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("model", model.name), ("dimension", str(model.dimension))],
             )
-            for record, vector, text in zip(records, vectors, texts, strict=True):
-                results.append(self._write(db, record, vector, text))
+            return [
+                self._write(db, record, vector, text)
+                for record, vector, text in zip(records, vectors, texts, strict=True)
+            ]
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the live store file, committed with a new generation.
+
+        A writer that waited for the lock while a reindex swapped the file starts over on
+        the new one, so no write lands in a store that is no longer live.
+        """
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        while self._local.file != self.path:
+            db.execute("ROLLBACK")
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return results
 
     def _write(
         self, db: sqlite3.Connection, record: Innovation, vector: np.ndarray, text: list[str]
@@ -259,8 +300,9 @@ class EmbeddedEngine:
         status = write_status(record, old[1] if old else None)
         if status == "unchanged":
             return WriteResult(record.id, status)
-        now = utc_now()
-        created = old[2] if old else now
+        # A record copied by reindex keeps its timestamps; new content gets fresh ones.
+        now = record.updated_at or utc_now()
+        created = old[2] if old else (record.created_at or now)
         data = record.to_dict() | {"created_at": created, "updated_at": now}
         columns = (
             record.id,
@@ -290,20 +332,71 @@ class EmbeddedEngine:
         return WriteResult(record.id, status)
 
     def delete(self, ids: Sequence[str]) -> int:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._writing() as db:
             rowids = [
                 r[0] for i in ids for r in db.execute("SELECT rowid FROM docs WHERE id = ?", (i,))
             ]
             db.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
             db.executemany("DELETE FROM docs_fts WHERE rowid = ?", [(r,) for r in rowids])
-            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return len(rowids)
+
+    # -- rebuild --------------------------------------------------------------------
+    def reindex(self, embedder: Embedder) -> ReindexReport:
+        """Build the next store file from the live one, then swap CURRENT to it.
+
+        Vectors are copied unless the configured model differs from the one that built
+        the store; then every record is re-embedded. Records written while the copy runs
+        are caught up under the live store's write lock just before the swap, so none is
+        lost; searches keep answering from the old file until the swap.
+        """
+        old, model = self.path, embedder.info
+        reembed = self.model_info() != model
+        new = _remove_store(self.data_dir / _next_name(old.name))  # leftovers of a crash
+        target = EmbeddedEngine(self.data_dir, file=new.name)
+        try:
+            last = self._copy(target, 0, embedder if reembed else None, model)
+            with self._writing() as db:  # writers wait here until the swap is done
+                self._copy(target, last, embedder if reembed else None, model)
+                live = {r[0] for r in db.execute("SELECT id FROM docs")}
+                target.delete([i for i in target.get_ids() if i not in live])
+                _replace_text(self.data_dir / CURRENT, new.name)
+            copied = target.count()
+        except BaseException:
+            target.close()
+            _remove_store(new)
+            raise
+        target.close()
+        self.close()
+        _remove_store(old)
+        return ReindexReport((old.name,), new.name, copied, reembed)
+
+    def _copy(
+        self, target: EmbeddedEngine, after: int, embedder: Embedder | None, model: ModelInfo
+    ) -> int:
+        """Copy rows past rowid ``after`` into ``target``; returns the last rowid copied.
+
+        An update re-inserts its row, so every record changed since ``after`` is past it.
+        """
+        while (
+            rows := self._db()
+            .execute(
+                "SELECT rowid, data, vector FROM docs WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, COPY_BATCH),
+            )
+            .fetchall()
+        ):
+            records = [Innovation.from_dict(json.loads(r[1])) for r in rows]
+            vectors = (
+                embedder.encode([r.embedding_text() for r in records])
+                if embedder
+                else np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+            )
+            target.upsert(records, vectors, model)
+            after = rows[-1][0]
+        return after
+
+    def get_ids(self) -> list[str]:
+        return [r[0] for r in self._db().execute("SELECT id FROM docs")]
 
     # -- primitive reads --------------------------------------------------------------
     def get(self, record_id: str) -> Innovation | None:
@@ -450,6 +543,29 @@ class EmbeddedEngine:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _next_name(name: str) -> str:
+    """jippnas.sqlite3 -> jippnas-000002.sqlite3 -> jippnas-000003.sqlite3 ..."""
+    found = re.fullmatch(r"jippnas-(\d+)\.sqlite3", name)
+    return f"jippnas-{(int(found[1]) if found else 1) + 1:06d}.sqlite3"
+
+
+def _remove_store(path: Path) -> Path:
+    """Delete a store file with its WAL and shared-memory files; returns the path."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write a small file atomically: readers see the old text or the new, never half."""
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def _summed(size: int, postings: list[Postings]) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from indexer.engines.base import (
     Hit,
     LexicalResult,
     MatchQuery,
+    ReindexReport,
     WriteFailed,
     WriteResult,
     check_vectors,
@@ -233,14 +234,6 @@ def _guarded(
             ) from exc
 
     return wrapper
-
-
-@dataclass(frozen=True)
-class ReindexReport:
-    old_indices: tuple[str, ...]
-    new_index: str
-    records: int
-    reembedded: bool
 
 
 class OpenSearchEngine:

