@@ -127,3 +127,7 @@ class Settings:
             rate_limit(f"rate_limit_{scope}", getattr(self, f"rate_limit_{scope}"))
         if self.trusted_proxies < 0:
             raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more")
+        if self.embedding_model:
+            from indexer.embeddings import parse_model_name  # embeddings imports this module
+
+            parse_model_name(self.embedding_model)

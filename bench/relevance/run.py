@@ -1,6 +1,6 @@
 """Relevance evaluation through the public search API, per engine, mode and query kind.
 
-    python -m bench.relevance.run [--opensearch-url URL] [--model NAME]
+    python -m bench.relevance.run [--opensearch-url URL] [--model NAME] [--out FILE]
 
 Loads the sample innovations into each engine, sends every judged query of
 bench/relevance/queries.jsonl to GET /api/v1/search (the app's own HTTP handlers),
@@ -153,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opensearch-url", help="also evaluate the OpenSearch engine")
     parser.add_argument("--model", default=None, help="embedding model (default: packaged)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
     args = parser.parse_args()
     queries = load_queries()
     embedder = Embedder(args.model)
@@ -171,7 +172,7 @@ def main() -> None:
             for mode, scores in evaluate(settings, embedder, queries).items():
                 rows[f"{name} {mode}"] = scores
     text = report(rows, queries, embedder.name)
-    RESULTS.write_text(text, encoding="utf-8")
+    args.out.write_text(text, encoding="utf-8")
     print(text)
 
 
