@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from app.cli import sample_path
+from bench.search_latency import _cpu_wait_us
 from indexer.embeddings import MINILM, MULTILINGUAL_E5, Embedder
 from indexer.readers import read_file
 from indexer.schema import Innovation
@@ -148,15 +149,6 @@ def measure_round(config: Config, qs: list[str], passages: list[str], clients: i
     started = time.perf_counter()
     embedder.encode(passages)
     config.passages_per_s.append(len(passages) / (time.perf_counter() - started))
-
-
-def _cpu_wait_us() -> int | None:
-    """Microseconds runnable tasks have waited for a CPU since boot (Linux PSI)."""
-    try:
-        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return None
-    return int(some.rsplit("total=", 1)[1])
 
 
 def report(results: list[Config], rounds: int, clients: int, cpu_wait: str, records: int) -> str:

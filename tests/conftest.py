@@ -22,6 +22,7 @@ from indexer.ingest import Ingestor
 from indexer.readers import read_file
 from indexer.settings import Settings
 
+pytest_plugins = ["tests.support.redis_server"]  # the redis_server fixture
 TOKEN = "test-token-123"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 OPENSEARCH_LOCAL = Path(__file__).resolve().parent.parent / "scripts" / "opensearch-local"

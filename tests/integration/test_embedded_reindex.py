@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from app.cli import main
 from indexer.embeddings import Embedder, ModelInfo, ModelMismatch
-from indexer.engines.base import Filters, MatchQuery
 from indexer.engines.embedded import CURRENT, DB_NAME, EmbeddedEngine
 from indexer.validation import validate
+from tests.support.probes import probe, probing
 
 SOURCE = "kipp-2015-prov-dki-gendis-system-sigareng"
 
@@ -37,32 +37,14 @@ class FailingEmbedder:
         raise RuntimeError("model crashed mid-rebuild")
 
 
-def _probe(engine: EmbeddedEngine, vector: np.ndarray) -> tuple:
-    lexical = engine.lexical("antrean puskesmas", Filters(), 20)
-    return (
-        lexical.total,
-        [h.id for h in lexical.hits],
-        engine.facets(MatchQuery(text="sampah"), Filters()).total,
-        [h.id for h in engine.knn(vector, Filters({"province": ("Bali",)}), 5)],
-    )
-
-
 def test_reindex_swaps_the_store_while_searching_and_writing(
     store_copy: Path, embedder: Embedder, sample_records: list[dict]
 ):
     engine, reader = EmbeddedEngine(store_copy), EmbeddedEngine(store_copy)  # two "processes"
     vector = engine.get_vector(SOURCE)
     stored = engine.get(SOURCE)
-    expected = _probe(reader, vector)
-    answers, failures, written = [], [], []
-    done = threading.Event()
-
-    def keep_searching() -> None:
-        while not done.is_set():
-            try:
-                answers.append(_probe(reader, vector))
-            except Exception as exc:
-                failures.append(exc)
+    expected = probe(reader, vector)
+    written: list[str] = []
 
     def keep_writing() -> None:
         writer = EmbeddedEngine(store_copy)
@@ -72,19 +54,19 @@ def test_reindex_swaps_the_store_while_searching_and_writing(
             written.append(record.id)
         writer.close()
 
-    threads = [threading.Thread(target=keep_searching), threading.Thread(target=keep_writing)]
-    for thread in threads:
-        thread.start()
-    try:
-        reports = [engine.reindex(embedder) for _ in range(2)]
-    finally:
-        threads[1].join()
-        done.set()
-        threads[0].join()
-    assert not failures, failures[:3]
-    final = _probe(reader, vector)
-    assert len(answers) > 10  # counts only grow with the writes: nothing lost or doubled
-    assert all(expected[0] <= a[0] <= final[0] and expected[2] <= a[2] <= final[2] for a in answers)
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    with probing(reader, vector) as seen:
+        try:
+            reports = [engine.reindex(embedder) for _ in range(2)]
+        finally:
+            writer.join()
+    assert not seen.failures, seen.failures[:3]
+    final = probe(reader, vector)
+    assert len(seen.answers) > 10  # counts only grow with the writes: nothing lost or doubled
+    assert all(
+        expected[0] <= a[0] <= final[0] and expected[2] <= a[2] <= final[2] for a in seen.answers
+    )
     assert [r.old for r in reports] == [(DB_NAME,), (reports[0].new,)]
     assert (store_copy / CURRENT).read_text() == reports[1].new
     assert sorted(p.name for p in store_copy.glob("*.sqlite3")) == [reports[1].new]

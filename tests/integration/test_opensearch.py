@@ -3,7 +3,6 @@ zero-downtime reindex, and 503 then recovery when the node cannot be reached."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -21,6 +20,7 @@ from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor, IngestReport
 from tests.conftest import make_app
 from tests.support.gate import Gate
+from tests.support.probes import probe, probing
 
 pytestmark = pytest.mark.opensearch
 
@@ -147,43 +147,18 @@ def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
     vector = embedded_sample.get_vector("kipp-2015-prov-dki-gendis-system-sigareng")
     reader = OpenSearchEngine(fresh.location, fresh.alias)
 
-    def probe() -> tuple:
-        lexical = reader.lexical("antrean puskesmas", Filters(), 20)
-        return (
-            lexical.total,
-            [h.id for h in lexical.hits],
-            reader.facets(MatchQuery(text="sampah"), Filters()).total,
-            [h.id for h in reader.knn(vector, Filters({"province": ("Bali",)}), 5)],
-        )
-
-    expected = probe()
+    expected = probe(reader, vector)
     assert expected[0] > 0 and expected[2] > 0 and len(expected[3]) == 5
-    answers: list[tuple] = []
-    failures: list[BaseException] = []
-    done = threading.Event()
-
-    def keep_searching() -> None:
-        while not done.is_set():
-            try:
-                answers.append(probe())
-            except Exception as exc:
-                failures.append(exc)
-
-    thread = threading.Thread(target=keep_searching)
-    thread.start()
-    try:
+    with probing(reader, vector) as seen:
         first_generation = fresh.generations()
         reports = [fresh.reindex(embedder) for _ in range(2)]
-    finally:
-        done.set()
-        thread.join()
     reader.close()
-    assert not failures, failures[:3]
-    assert len(answers) > 10 and all(a == expected for a in answers)
+    assert not seen.failures, seen.failures[:3]
+    assert len(seen.answers) > 10 and all(a == expected for a in seen.answers)
     assert [r.records for r in reports] == [155, 155] and not any(r.reembedded for r in reports)
     assert reports[0].old == tuple(first_generation)
     assert fresh.generations() == [reports[1].new]
-    assert probe() == expected
+    assert probe(reader, vector) == expected
 
 
 def test_reindex_reembeds_when_the_model_changed(fresh, embedded_sample, embedder):

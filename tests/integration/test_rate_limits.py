@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
 
 from app import create_app
 from indexer.settings import ConfigError, Settings
-from tests.conftest import make_app, need
-from tests.workers.conftest import RedisServer, free_port
+from tests.conftest import make_app
 
 SEARCH = "/api/v1/search?q=puskesmas"
 
@@ -117,19 +113,6 @@ def test_a_malformed_limit_stops_startup(rate, tmp_path):
         Settings.from_env({"JIPPNAS_RATE_LIMIT_READ": rate})
     with pytest.raises(ConfigError, match="rate_limit_jobs must be a rate"):
         create_app(Settings(data_dir=tmp_path, rate_limit_jobs=rate))
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """Debian's redis-server on a free port (the same helper as tests/workers)."""
-    need(
-        shutil.which("redis-server") is not None,
-        "redis-server is not installed (apt-get install redis-server)",
-    )
-    server = RedisServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.redis

@@ -19,8 +19,8 @@ import requests
 
 from app.errors import MAX_URL_BYTES
 from app.security import HEADERS
+from bench.servers import free_port
 from tests.conftest import TOKEN, make_app, serve
-from tests.workers.conftest import free_port
 
 MIB = 1024 * 1024
 JSON_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}

@@ -9,6 +9,7 @@ a field and a reason.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -23,25 +24,14 @@ from app.cli import write_rejections
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_bytes
+from indexer.schema import Innovation
 from ranking.query import SEARCH_PARAMS
 
-FIELDS = (
-    "id",
-    "title",
-    "agency",
-    "agency_level",
-    "province",
-    "regency_city",
-    "sector",
-    "year",
-    "source_program",
-    "award",
-    "digital",
-    "problem",
-    "solution",
-    "impact",
-    "tags",
-    "source_url",
+# Every field a record can be given (codes and timestamps are derived, never read).
+FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Innovation)
+    if f.name not in ("province_code", "regency_code", "created_at", "updated_at")
 )
 REPORTED_FIELDS = {*FIELDS, "record"}
 STORED = {"created", "updated", "unchanged"}
