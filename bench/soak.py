@@ -93,9 +93,10 @@ class Soak:
         self.auth = {"Authorization": f"Bearer {token}"}
         self.report = SoakReport()
         self.deadline = 0.0
+        self.base_total, self.existing = 0, []
 
     def run(self) -> SoakReport:
-        self.existing = self._existing()
+        self.base_total, self.existing = self._existing()
         started = time.monotonic()
         self.deadline = started + self.seconds
         threads = [
@@ -120,11 +121,11 @@ class Soak:
                 with self.report.lock:
                     self.report.server_errors.append(f"connection: {exc}")
 
-    def _existing(self) -> list[dict[str, Any]]:
-        """Some stored records in full: the writers re-post changed versions of them."""
+    def _existing(self) -> tuple[int, list[dict[str, Any]]]:
+        """How many records the store holds before the run, and some of them in full:
+        the writers re-post changed versions of those."""
         found = requests.get(f"{self.url}/api/v1/search", params={"size": 20}, timeout=60)
         found.raise_for_status()
-        self.base_total = found.json()["total"]
         records = []
         for card in found.json()["results"]:
             stored = requests.get(f"{self.url}/api/v1/innovations/{card['id']}", timeout=60)
@@ -132,7 +133,7 @@ class Soak:
             records.append(
                 {k: v for k, v in stored.json().items() if k not in ("created_at", "updated_at")}
             )
-        return records
+        return found.json()["total"], records
 
     def inconsistencies(self) -> list[str]:
         """After the run: what the service holds must be what the writers left."""

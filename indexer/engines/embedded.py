@@ -355,9 +355,9 @@ class EmbeddedEngine:
         target = EmbeddedEngine(self.data_dir, file=new.name)
         try:
             last = self._copy(target, 0, embedder if reembed else None, model)
-            with self._writing() as db:  # writers wait here until the swap is done
+            with self._writing():  # writers wait here until the swap is done
                 self._copy(target, last, embedder if reembed else None, model)
-                live = {r[0] for r in db.execute("SELECT id FROM docs")}
+                live = set(self.get_ids())  # same connection: inside the write lock
                 target.delete([i for i in target.get_ids() if i not in live])
                 _replace_text(self.data_dir / CURRENT, new.name)
             copied = target.count()
