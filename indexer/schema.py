@@ -95,8 +95,10 @@ class Innovation:
         return cls(**{**data, "tags": tuple(data.get("tags") or ())})
 
     def embedding_text(self) -> str:
-        """The text a record is embedded from: what it solves, then how."""
-        return f"{self.title}. {self.problem} {self.solution}"
+        """The text a record is embedded from: its name, its concepts and the problem it
+        solves. Users search for a problem; measured on held-out query halves, leaving
+        out the solution's wording ranks better in every query kind (bench/relevance)."""
+        return f"{self.title}. {'; '.join(self.tags)}. {self.problem}"
 
     def field_text(self, name: str) -> str:
         """Plain text of one indexed field (``region`` and ``tags`` are composed)."""

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from indexer.embeddings import MINILM, Embedder, canonical_name, check_model
-from indexer.engines.base import Engine, Facets, Hit, MatchQuery
+from indexer.engines.base import Engine, FacetCounts, Facets, Filters, Hit, MatchQuery
 from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.fusion import reciprocal_rank_fusion, score_fusion
@@ -32,37 +32,72 @@ RESULT_FIELDS = (
 )
 
 
+# Scores within this of a threshold count as reaching it: the engines add float32 and
+# float64 numbers, and a record exactly at the cut must match on both.
+EPSILON = 1e-6
+
+
 @dataclass(frozen=True)
 class Tuning:
-    """Fusion settings, chosen by measurement with bench/relevance/tune.py (README).
+    """Fusion and match-set settings, chosen by measurement with bench/relevance/tune.py.
 
-    With the multilingual default model, min-max normalised score fusion with equal
-    weights beats weighted RRF on both held-out halves of the judged queries: it keeps how
-    far apart the scores are, so a strong meaning match outranks a weak keyword one. A
-    record found by meaning alone joins the results (and the total and facet counts) only
-    at cosine ``min_similarity``; E5's cosines are compressed (unrelated pairs sit near
-    0.8), so the threshold is high. ``rrf_k`` applies when ``fusion`` is "rrf".
+    Ranking: with the multilingual default model, min-max normalised score fusion beats
+    weighted RRF on both held-out halves of the judged queries: it keeps how far apart
+    the scores are, so a strong meaning match outranks a weak keyword one. ``rrf_k``
+    applies when ``fusion`` is "rrf".
+
+    Match set (the total, the facet counts and which hits are shown; see MatchQuery): a
+    hybrid query matches a record when cosine + ``coverage_weight`` x the share of the
+    query's words it contains reaches the best cosine in the store minus ``margin`` (and
+    ``floor`` at least). E5's cosines are compressed (unrelated pairs sit near 0.8), so
+    only a record close to the best meaning match, or one nearly as close that also
+    shares the query's words, is relevant. Semantic mode cuts at the best cosine minus
+    ``semantic_margin``; lexical mode needs ``lexical_coverage`` of the query's words.
+    The threshold comes from the whole store, not the filtered part, so a facet value's
+    count is what clicking it returns.
     """
 
     fusion: Literal["rrf", "score"] = "score"
     rrf_k: int = 10
     lexical_weight: float = 1.0
-    semantic_weight: float = 1.0
-    min_similarity: float = 0.8
+    semantic_weight: float = 0.5
     candidates: int = 100
+    coverage_weight: float = 0.08
+    margin: float = 0.02
+    semantic_margin: float = 0.05
+    floor: float = 0.73
+    lexical_coverage: float = 0.01
 
 
 # Models whose scores behave differently get their own measured settings.
 MODEL_TUNINGS = {
     # English-only MiniLM: cosine on Indonesian text is a weak signal, so it only re-orders
-    # the keyword list a little (the settings measured before the multilingual default).
-    canonical_name(MINILM): Tuning(fusion="rrf", rrf_k=10, semantic_weight=0.2, min_similarity=0.35)
+    # the keyword list a little, and its cosines spread wide (bench/relevance/tuning.md).
+    canonical_name(MINILM): Tuning(
+        fusion="rrf",
+        rrf_k=5,
+        semantic_weight=0.2,
+        floor=0.37,
+        margin=0.2,
+        coverage_weight=0.3,
+        semantic_margin=0.1,
+    )
 }
 
 
 def tuning_for(model: str) -> Tuning:
     """The measured fusion settings for an embedding model (the default's otherwise)."""
     return MODEL_TUNINGS.get(canonical_name(model), Tuning())
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """A query's hits in order, its match rule and that set's counts, the typo fixes."""
+
+    hits: list[Hit]
+    match: MatchQuery
+    counts: FacetCounts
+    corrections: dict[str, str]
 
 
 @dataclass
@@ -112,10 +147,10 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
-        hits, match, corrections = self.rank(request)
-        counts = self.engine.facets(match, request.filters)
+        ranking = self.rank(request)
+        hits, counts = ranking.hits, ranking.counts
         page = hits[(request.page - 1) * request.size : request.depth]
-        terms = set(analyzer().tokens(request.q)) | set(corrections.values())
+        terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
         records = self.engine.get_many([h.id for h in page])
         results = [result_card(records[h.id], h.score, terms) for h in page if h.id in records]
         took = (time.perf_counter() - started) * 1000
@@ -126,16 +161,17 @@ class SearchService:
             took,
             results,
             counts.facets,
-            corrections,
+            ranking.corrections,
             counts.without,
         )
 
-    def rank(self, request: SearchRequest) -> tuple[list[Hit], MatchQuery, dict[str, str]]:
-        """Hits in order (to the request's depth), the match rule for counts, typo fixes."""
+    def rank(self, request: SearchRequest) -> Ranking:
+        """Hits in order (to the request's depth), only from the match set, and its counts."""
         t = self.tuning
         filters = request.filters
         if not request.q:
-            return self.engine.browse(filters, request.depth), MatchQuery(), {}
+            hits = self.engine.browse(filters, request.depth)
+            return Ranking(hits, MatchQuery(), self.engine.facets(MatchQuery(), filters), {})
         k = max(t.candidates, request.depth)
         lexical, semantic, corrections = [], [], {}
         vector = None
@@ -151,21 +187,34 @@ class SearchService:
         if embedding is not None:
             vector = embedding.result()
             semantic = self.engine.knn(vector, filters, k)
-        match = MatchQuery(
-            request.q if request.mode != "semantic" else None, vector, t.min_similarity
-        )
-        admitted = {h.id for h in lexical} | {h.id for h in semantic if h.score >= t.min_similarity}
         if request.mode == "hybrid":
             lists = [(lexical, t.lexical_weight), (semantic, t.semantic_weight)]
             fused = (
                 reciprocal_rank_fusion(lists, t.rrf_k) if t.fusion == "rrf" else score_fusion(lists)
             )
-            hits = [h for h in fused if h.id in admitted]
         else:
-            hits = [h for h in lexical or semantic if h.id in admitted]
+            fused = lexical or semantic
+        match = self._match(request, vector, semantic)
+        counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
+        hits = [h for h in fused if h.id in counts.matched]
         if request.sort == "year":
             hits = self._by_year(hits)
-        return hits, match, corrections
+        return Ranking(hits, match, counts, corrections)
+
+    def _match(
+        self, request: SearchRequest, vector: np.ndarray | None, semantic: list[Hit]
+    ) -> MatchQuery:
+        """The match rule of ``Tuning`` for this request's mode."""
+        t = self.tuning
+        if vector is None:
+            return MatchQuery(request.q, threshold=t.lexical_coverage - EPSILON)
+        best = semantic if request.filters == Filters() else self.engine.knn(vector, Filters(), 1)
+        top = best[0].score if best else 1.0
+        if request.mode == "semantic":
+            cut = max(t.floor, top - t.semantic_margin) - EPSILON
+            return MatchQuery(vector=vector, threshold=cut)
+        cut = max(t.floor, top - t.margin) - EPSILON
+        return MatchQuery(request.q, vector, t.coverage_weight, cut)
 
     def _by_year(self, hits: list[Hit]) -> list[Hit]:
         records = self.engine.get_many([h.id for h in hits])

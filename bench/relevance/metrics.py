@@ -1,4 +1,4 @@
-"""Graded relevance metrics: nDCG@k, Recall@k and MRR (pure functions)."""
+"""Graded relevance metrics: nDCG@k, Recall@k, MRR and match-set F1 (pure functions)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def mrr(ranked: Sequence[str], judgments: Mapping[str, int]) -> float:
         if judgments.get(doc, 0) > 0:
             return 1.0 / rank
     return 0.0
+
+
+def match_set(total: int, found: int, judgments: Mapping[str, int]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of a match set of ``total`` records holding ``found`` of
+    the judged relevant ones."""
+    relevant = sum(1 for g in judgments.values() if g > 0)
+    precision = found / total if total else 0.0
+    recall = found / relevant if relevant else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if found else 0.0
+    return precision, recall, f1

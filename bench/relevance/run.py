@@ -1,12 +1,14 @@
-"""Relevance evaluation through the public search API, per engine, mode and query kind.
+"""Relevance evaluation through the public search API, per model, engine, mode and kind.
 
-    python -m bench.relevance.run [--opensearch-url URL] [--model NAME] [--out FILE]
+    python -m bench.relevance.run [--opensearch-url URL] [--model NAME ...] [--out FILE]
 
 Loads the sample innovations into each engine, sends every judged query of
 bench/relevance/queries.jsonl to GET /api/v1/search (the app's own HTTP handlers),
-and writes nDCG@10, Recall@20 and MRR to bench/relevance/results.md. A baseline row
-ranks with plain BM25 over unanalysed text (no stemming, synonyms or typo path), so the
-gain of the Indonesian analysis is visible.
+and writes nDCG@10, Recall@20, MRR and the match set's precision, recall and F1 (the
+``total`` against every page of results) to bench/relevance/results.md, for the default
+model and MiniLM unless --model says otherwise. A baseline row ranks with plain BM25 over
+unanalysed text (no stemming, synonyms or typo path; its match set is every record with
+a query word), so the gain of the Indonesian analysis is visible.
 """
 
 from __future__ import annotations
@@ -19,25 +21,40 @@ import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 from urllib.parse import urlencode
 
 from app import create_app
 from app.cli import sample_path
-from bench.relevance.metrics import mrr, ndcg, recall
-from indexer.embeddings import Embedder
+from bench.relevance.metrics import match_set, mrr, ndcg, recall
+from indexer.embeddings import DEFAULT_MODEL, MINILM, Embedder
 from indexer.readers import read_file
 from indexer.schema import TEXT_FIELDS, Innovation
 from indexer.settings import Settings
 from indexer.text import raw_tokens
 from indexer.validation import validate
+from ranking.query import MAX_DEPTH
 
 HERE = Path(__file__).parent
 QUERIES = HERE / "queries.jsonl"
 RESULTS = HERE / "results.md"
 MODES = ("lexical", "semantic", "hybrid")
-Ranker = Callable[[dict], list[str]]
+METRICS = ("ndcg@10", "recall@20", "mrr", "set precision", "set recall", "set F1")
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A query's ranked ids, the size of its match set, and the relevant ids in that set."""
+
+    ids: list[str]
+    total: int
+    found: frozenset[str]
+
+
+Ranker = Callable[[dict], Ranked]
 
 
 def load_queries() -> list[dict]:
@@ -45,7 +62,7 @@ def load_queries() -> list[dict]:
 
 
 def _params(query: dict, mode: str) -> list[tuple[str, str]]:
-    params = [("q", query["query"]), ("mode", mode), ("size", "20")]
+    params = [("q", query["query"]), ("mode", mode)]
     for name, value in query["filters"].items():
         values = value if isinstance(value, list) else [value]
         params += [(name, str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
@@ -53,10 +70,20 @@ def _params(query: dict, mode: str) -> list[tuple[str, str]]:
 
 
 def api_ranker(client, mode: str) -> Ranker:
-    def rank(query: dict) -> list[str]:
-        resp = client.get("/api/v1/search?" + urlencode(_params(query, mode)))
-        assert resp.status_code == 200, resp.json
-        return [r["id"] for r in resp.json["results"]]
+    """Every page of GET /api/v1/search (to its depth limit) for one mode."""
+
+    def rank(query: dict) -> Ranked:
+        ids: list[str] = []
+        total, page = 1, 1
+        while len(ids) < total and page * PAGE <= MAX_DEPTH:
+            params = [*_params(query, mode), ("size", str(PAGE)), ("page", str(page))]
+            resp = client.get("/api/v1/search?" + urlencode(params))
+            assert resp.status_code == 200, resp.json
+            if not resp.json["results"]:
+                break
+            ids += [r["id"] for r in resp.json["results"]]
+            total, page = resp.json["total"], page + 1
+        return Ranked(ids, total, frozenset(ids) & set(query["judgments"]))
 
     return rank
 
@@ -83,30 +110,33 @@ def baseline_ranker(records: list[Innovation]) -> Ranker:
                 return False
         return True
 
-    def rank(query: dict) -> list[str]:
+    def rank(query: dict) -> Ranked:
         terms = " OR ".join(f'"{t}"' for t in raw_tokens(query["query"]))
         rows = (
             db.execute("SELECT id FROM t WHERE t MATCH ? ORDER BY rank", (terms,)) if terms else []
         )
-        return [i for (i,) in rows if passes(by_id[i], query["filters"])][:20]
+        ids = [i for (i,) in rows if passes(by_id[i], query["filters"])]
+        return Ranked(ids, len(ids), frozenset(ids) & set(query["judgments"]))
 
     return rank
 
 
 def score(rank: Ranker, queries: Iterable[dict]) -> dict[str, dict[str, float]]:
-    """Mean metrics per query kind, plus 'all'."""
-    per_kind: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    """Mean metrics (METRICS) per query kind, plus 'all'."""
+    per_kind: dict[str, list[tuple[float, ...]]] = defaultdict(list)
     for query in queries:
-        ids, judged = rank(query), query["judgments"]
-        row = (ndcg(ids, judged, 10), recall(ids, judged, 20), mrr(ids, judged))
+        ranked, judged = rank(query), query["judgments"]
+        found = sum(1 for i in ranked.found if judged[i] > 0)
+        row = (
+            ndcg(ranked.ids, judged, 10),
+            recall(ranked.ids, judged, 20),
+            mrr(ranked.ids, judged),
+            *match_set(ranked.total, found, judged),
+        )
         per_kind[query["kind"]].append(row)
         per_kind["all"].append(row)
     return {
-        kind: {
-            "ndcg@10": mean(r[0] for r in rows),
-            "recall@20": mean(r[1] for r in rows),
-            "mrr": mean(r[2] for r in rows),
-        }
+        kind: {metric: mean(r[i] for r in rows) for i, metric in enumerate(METRICS)}
         for kind, rows in per_kind.items()
     }
 
@@ -136,15 +166,19 @@ def _table(rows: dict[str, dict[str, dict[str, float]]], metric: str, kinds: lis
     return head + body
 
 
-def report(rows: dict[str, dict[str, dict[str, float]]], queries: list[dict], model: str) -> str:
+def report(
+    rows: dict[str, dict[str, dict[str, float]]], queries: list[dict], models: list[str]
+) -> str:
     kinds = ["all", *sorted({q["kind"] for q in queries})]
     counts = ", ".join(f"{k} {sum(q['kind'] == k for q in queries)}" for k in kinds[1:])
+    models = ", ".join(f"`{m}`" for m in models)
     text = [
         f"# Relevance ({dt.date.today()})\n",
         f"{len(queries)} judged queries ({counts}) over the 155 sample innovations; "
-        f"embedding model `{model}`. Produced by `python -m bench.relevance.run`.\n",
+        f"embedding models: {models}. Each model uses its own measured tuning "
+        "(ranking/search.py). Produced by `python -m bench.relevance.run`.\n",
     ]
-    for metric in ("ndcg@10", "recall@20", "mrr"):
+    for metric in METRICS:
         text.append(f"\n## {metric}\n\n" + _table(rows, metric, kinds))
     return "".join(text)
 
@@ -152,28 +186,37 @@ def report(rows: dict[str, dict[str, dict[str, float]]], queries: list[dict], mo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opensearch-url", help="also evaluate the OpenSearch engine")
-    parser.add_argument("--model", default=None, help="embedding model (default: packaged)")
+    parser.add_argument(
+        "--model", action="append", help=f"embedding model (default: {DEFAULT_MODEL} and MiniLM)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
     args = parser.parse_args()
     queries = load_queries()
-    embedder = Embedder(args.model)
     records = [r for i in read_file(sample_path()) if not isinstance(r := validate(i.data), list)]
     rows = {"baseline: BM25, unanalysed text": score(baseline_ranker(records), queries)}
+    embedders = [Embedder(m) for m in args.model or (DEFAULT_MODEL, MINILM)]
     with tempfile.TemporaryDirectory() as tmp:
-        engines = {"embedded": Settings(data_dir=Path(tmp), embedding_model=args.model)}
-        if args.opensearch_url:
-            engines["opensearch"] = Settings(
-                engine="opensearch",
-                opensearch_url=args.opensearch_url,
-                opensearch_index=f"relevance-{uuid.uuid4().hex[:8]}",
-                embedding_model=args.model,
-            )
-        for name, settings in engines.items():
-            for mode, scores in evaluate(settings, embedder, queries).items():
-                rows[f"{name} {mode}"] = scores
-    text = report(rows, queries, embedder.name)
+        for n, embedder in enumerate(embedders):
+            stores = Path(tmp) / str(n)
+            for name, settings in engines(stores, args.opensearch_url, embedder.name).items():
+                for mode, scores in evaluate(settings, embedder, queries).items():
+                    rows[f"{embedder.name} {name} {mode}"] = scores
+    text = report(rows, queries, [e.name for e in embedders])
     args.out.write_text(text, encoding="utf-8")
     print(text)
+
+
+def engines(data_dir: Path, opensearch_url: str | None, model: str) -> dict[str, Settings]:
+    """A fresh embedded store, and a fresh OpenSearch index if a node is given."""
+    found = {"embedded": Settings(data_dir=data_dir, embedding_model=model)}
+    if opensearch_url:
+        found["opensearch"] = Settings(
+            engine="opensearch",
+            opensearch_url=opensearch_url,
+            opensearch_index=f"relevance-{uuid.uuid4().hex[:8]}",
+            embedding_model=model,
+        )
+    return found
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
-"""Choose the hybrid fusion by measurement, judged on queries it was not chosen on.
+"""Choose the match set and the hybrid fusion by measurement, judged on queries they were
+not chosen on.
 
-The judged queries are split by id parity. On each half every candidate ``Tuning``
-(weighted RRF or min-max score fusion, the semantic weight, RRF's k, and the similarity a
-record found by meaning alone needs) is scored by hybrid nDCG@10; the best is then
-reported on the other half, per query kind. Writes bench/relevance/tuning.md.
+The judged queries are split by id parity. On each half, first the match rule of every
+mode (see ranking.search.Tuning) is chosen by the F1 of its match set among the rules whose
+recall is at least MIN_RECALL; then the fusion (weighted RRF or min-max score fusion, the
+semantic weight, RRF's k) by hybrid nDCG@10 under that rule. Both are reported on the
+other half, per query kind. The shipped tuning (ranking/search.py) is then chosen the
+same way on all the queries; its figures there are not held out. Writes
+bench/relevance/tuning.md (--out).
 
-    python -m bench.relevance.tune [--model NAME]
+    python -m bench.relevance.tune [--model NAME] [--out FILE]
 """
 
 from __future__ import annotations
@@ -19,16 +23,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from app.cli import sample_path
-from bench.relevance.run import _params, load_queries, score
+from bench.relevance.run import Ranked, _params, load_queries, score
 from indexer.embeddings import Embedder
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
 from ranking.query import parse_search
-from ranking.search import SearchService, Tuning
+from ranking.search import SearchService, Tuning, tuning_for
 
 RESULTS = Path(__file__).parent / "tuning.md"
-THRESHOLDS = (0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.75, 0.78, 0.8, 0.82, 0.84, 0.86, 0.88)
+MIN_RECALL = 0.85
+MODES = ("lexical", "semantic", "hybrid")
 
 
 class CachedQueries:
@@ -39,47 +44,116 @@ class CachedQueries:
         self.encode_query = lru_cache(maxsize=None)(embedder.encode_query)
 
 
-def candidates() -> list[Tuning]:
+def match_rules(base: Tuning, mode: str) -> list[Tuning]:
+    """Candidate match rules for one mode, around the model's own cosine scale."""
+    if mode == "lexical":
+        return [replace(base, lexical_coverage=c) for c in (0.01, 0.2, 0.25, 0.34, 0.5, 0.67)]
+    floors = [base.floor + d for d in (-0.05, -0.02, 0.0, 0.02, 0.04)]
+    margins = (0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.2)
+    if mode == "semantic":
+        return [
+            replace(base, floor=f, semantic_margin=m) for f, m in itertools.product(floors, margins)
+        ]
+    weights = (0.0, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3)
+    return [
+        replace(base, floor=f, margin=m, coverage_weight=w)
+        for f, m, w in itertools.product(floors, margins, weights)
+    ]
+
+
+def fusions(base: Tuning) -> list[Tuning]:
     rrf = [
-        Tuning(fusion="rrf", rrf_k=k, semantic_weight=w, min_similarity=m)
-        for k, w, m in itertools.product((5, 10, 20, 60), (0.2, 0.5, 1.0, 1.5, 2.0), THRESHOLDS)
+        replace(base, fusion="rrf", rrf_k=k, semantic_weight=w)
+        for k, w in itertools.product((5, 10, 20, 60), (0.2, 0.5, 1.0, 1.5, 2.0))
     ]
     fused = [
-        Tuning(fusion="score", semantic_weight=w, min_similarity=m)
-        for w, m in itertools.product((0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0), THRESHOLDS)
+        replace(base, fusion="score", semantic_weight=w)
+        for w in (0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
     ]
     return rrf + fused
 
 
 def ranker(service: SearchService, mode: str):
-    """Rank as GET /api/v1/search would, with the service's current tuning."""
+    """Rank as GET /api/v1/search would; the judged records found in the match set come
+    from the engine's own match rule (one facets call)."""
 
-    def rank(query: dict) -> list[str]:
+    def rank(query: dict) -> Ranked:
         args: dict[str, list[str]] = {}
         for name, value in _params(query, mode):
             args.setdefault(name, []).append(value)
-        return [h.id for h in service.rank(parse_search(args))[0]]
+        request = parse_search(args)
+        ranking = service.rank(request)
+        judged = list(query["judgments"])
+        found = service.engine.facets(ranking.match, request.filters, (), judged).matched
+        return Ranked([h.id for h in ranking.hits], ranking.counts.total, found)
 
     return rank
 
 
-def best(service: SearchService, queries: list[dict]) -> tuple[Tuning, float]:
+def best_match(service: SearchService, queries: list[dict], base: Tuning, mode: str) -> Tuning:
+    """The rule with the best match-set F1 among those reaching MIN_RECALL (else recall)."""
     scored = []
-    for tuning in candidates():
+    for tuning in match_rules(base, mode):
         service.tuning = tuning
-        scored.append((score(ranker(service, "hybrid"), queries)["all"]["ndcg@10"], tuning))
-    top = max(s for s, _ in scored)
-    return next(t for s, t in scored if s == top), top  # first of equals: the simplest
+        found = score(ranker(service, mode), queries)["all"]
+        scored.append((found["set recall"] >= MIN_RECALL, found["set F1"], found["set recall"]))
+    top = max(scored)
+    return match_rules(base, mode)[scored.index(top)]  # first of equals: the simplest
+
+
+def best_fusion(service: SearchService, queries: list[dict], base: Tuning) -> Tuning:
+    scored = []
+    for tuning in fusions(base):
+        service.tuning = tuning
+        scored.append(score(ranker(service, "hybrid"), queries)["all"]["ndcg@10"])
+    return fusions(base)[scored.index(max(scored))]
+
+
+def choose(service: SearchService, queries: list[dict]) -> Tuning:
+    tuning = tuning_for(service.embedder.name)
+    lexical = best_match(service, queries, tuning, "lexical")
+    semantic = best_match(service, queries, tuning, "semantic")
+    hybrid = best_match(service, queries, tuning, "hybrid")
+    tuning = replace(
+        hybrid,
+        lexical_coverage=lexical.lexical_coverage,
+        semantic_margin=semantic.semantic_margin,
+    )
+    return best_fusion(service, queries, tuning)
 
 
 def describe(t: Tuning) -> str:
     fusion = f"RRF k={t.rrf_k}" if t.fusion == "rrf" else "min-max score fusion"
-    return f"{fusion}, semantic weight {t.semantic_weight}, min similarity {t.min_similarity}"
+    return (
+        f"{fusion}, semantic weight {t.semantic_weight}; match: floor {t.floor:.2f}, "
+        f"margin {t.margin}, coverage weight {t.coverage_weight}, semantic margin "
+        f"{t.semantic_margin}, lexical coverage {t.lexical_coverage}"
+    )
+
+
+def held_out_row(service: SearchService, chosen_on: str, held_out: list[dict]) -> str:
+    tuning = service.tuning
+    scores = {}
+    for mode in MODES:
+        service.tuning = tuning
+        scores[mode] = score(ranker(service, mode), held_out)
+    hybrid = scores["hybrid"]
+    kinds = ", ".join(
+        f"{k} {v['ndcg@10']:.3f} / F1 {v['set F1']:.2f}"
+        for k, v in sorted(hybrid.items())
+        if k != "all"
+    )
+    modes = " / ".join(f"{scores[m]['all']['ndcg@10']:.3f}" for m in MODES)
+    sets = " / ".join(
+        f"{scores[m]['all']['set F1']:.2f} @ {scores[m]['all']['set recall']:.2f}" for m in MODES
+    )
+    return f"| {chosen_on} | {describe(tuning)} | {modes} | {sets} | {kinds} |"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"default: {RESULTS}")
     args = parser.parse_args()
     embedder = Embedder(args.model)
     queries = load_queries()
@@ -88,34 +162,27 @@ def main() -> None:
         "even": [q for q in queries if not int(q["id"][1:]) % 2],
     }
     lines = [
-        f"# Fusion tuning on held-out halves ({dt.date.today()})",
+        f"# Match set and fusion tuning on held-out halves ({dt.date.today()})",
         "",
-        f"Model `{embedder.name}`; `python -m bench.relevance.tune`. Chosen by hybrid "
-        "nDCG@10 on one half of the judged queries, reported on the other.",
+        f"Model `{embedder.name}`; `python -m bench.relevance.tune`. Match rules chosen by "
+        f"match-set F1 at recall >= {MIN_RECALL}, then the fusion by hybrid nDCG@10, on one "
+        "half of the judged queries; every figure is on the other half.",
         "",
-        "| chosen on | tuning | nDCG@10 there | held-out half | held-out nDCG@10 "
-        "(lexical / semantic / hybrid) | held-out hybrid per kind |",
-        "|---|---|---|---|---|---|",
+        "| chosen on | tuning | held-out nDCG@10 (lexical / semantic / hybrid) "
+        "| held-out set F1 @ recall (lexical / semantic / hybrid) "
+        "| held-out hybrid per kind (nDCG@10 / set F1) |",
+        "|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as tmp:
         engine = EmbeddedEngine(Path(tmp))
         Ingestor(engine, embedder).run(read_file(sample_path()))
         service = SearchService(engine, CachedQueries(embedder))  # type: ignore[arg-type]
         for chosen_on, held_out in (("odd", "even"), ("even", "odd")):
-            tuning, there = best(service, halves[chosen_on])
-            scores = {}
-            for mode in ("lexical", "semantic", "hybrid"):
-                service.tuning = replace(tuning)
-                scores[mode] = score(ranker(service, mode), halves[held_out])
-            kinds = ", ".join(
-                f"{k} {v['ndcg@10']:.3f}" for k, v in sorted(scores["hybrid"].items()) if k != "all"
-            )
-            modes = " / ".join(f"{scores[m]['all']['ndcg@10']:.3f}" for m in scores)
-            lines.append(
-                f"| {chosen_on} | {describe(tuning)} | {there:.3f} | {held_out} | {modes} "
-                f"| {kinds} |"
-            )
-    RESULTS.write_text("\n".join(lines) + "\n", "utf-8")
+            service.tuning = choose(service, halves[chosen_on])
+            lines.append(held_out_row(service, chosen_on, halves[held_out]))
+        service.tuning = choose(service, queries)
+        lines.append(held_out_row(service, "all (shipped; not held out)", queries))
+    args.out.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))
 
 

@@ -21,6 +21,7 @@ from indexer.text import analyzer
 # A term is matched in every text field: OpenSearch counts terms x fields against its
 # 1,024-clause limit (7 fields x 128 terms = 896).
 MAX_QUERY_TERMS = 128
+ANY_WORD = 1e-9  # a match threshold just above zero: one word of the query is enough
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
 WriteStatus = Literal["created", "updated", "unchanged"]
@@ -80,27 +81,37 @@ class LexicalResult:
 
 @dataclass(frozen=True)
 class MatchQuery:
-    """Which records count as matching a query, for totals and facet counts.
+    """Which records count as matching a query: the total, the facet counts, and which
+    ranked hits are shown.
 
-    A record matches when it contains a query term (after analysis and typo correction)
-    or its vector is at least ``min_similarity`` close to ``vector``. With neither,
-    every record matches.
+    A record's match score is ``coverage_weight`` x the share of the query's words it
+    contains (a word matches through any of its terms, see ``QueryTerms``), plus its
+    cosine to ``vector`` when one is given; it matches at ``threshold`` or above. With
+    neither text nor vector every record matches. ranking.search sets the numbers
+    (measured in bench/relevance/tune.py).
     """
 
     text: str | None = None
     vector: np.ndarray | None = None
-    min_similarity: float = 1.0
+    coverage_weight: float = 1.0
+    threshold: float = ANY_WORD
+
+    @property
+    def everything(self) -> bool:
+        return self.text is None and self.vector is None
 
 
 @dataclass(frozen=True)
 class FacetCounts:
-    """Counts for one query: how many records match, per-field value counts, and for
-    each field how many would match without that field's filter (an empty page's
-    "drop this filter" hints come from these, never from extra searches)."""
+    """Counts for one query: how many records match, per-field value counts, for each
+    field how many would match without that field's filter (an empty page's "drop this
+    filter" hints come from these, never from extra searches), and which of the
+    ranking's candidate ids are in the match set (so hits and counts agree)."""
 
     total: int
     facets: Facets
     without: dict[str, int] = field(default_factory=dict)
+    matched: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,11 @@ class Engine(Protocol):
     def browse(self, filters: Filters, k: int) -> list[Hit]: ...
 
     def facets(
-        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+        self,
+        match: MatchQuery,
+        filters: Filters,
+        fields: Sequence[str] = FACET_FIELDS,
+        candidates: Sequence[str] = (),
     ) -> FacetCounts: ...
 
     def reindex(self, embedder: Embedder) -> ReindexReport: ...
@@ -197,14 +212,40 @@ def ranked(hits: Iterable[Hit], k: int) -> list[Hit]:
     return sorted(hits, key=lambda h: (-h.score, h.id))[: max(k, 0)]
 
 
-def query_terms(
-    text: str, correct: Callable[[list[str]], dict[str, str]]
-) -> tuple[list[str], dict[str, str]]:
-    """Analysed query terms with unknown ones replaced by ``correct``'s fixes, and the fixes.
+@dataclass(frozen=True)
+class QueryTerms:
+    """An analysed query: each word as the index terms that match it (its stem and its
+    surface form, or its typo correction), and the corrections made."""
 
-    At most MAX_QUERY_TERMS, in order of appearance: a long text ("more like this" from a
-    huge record) costs what a long query does, and stays under OpenSearch's clause limit.
+    words: tuple[tuple[str, ...], ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(t for word in self.words for t in word))
+
+
+def query_terms(text: str, correct: Callable[[list[str]], dict[str, str]]) -> QueryTerms:
+    """The query's words with unknown terms replaced by ``correct``'s fixes.
+
+    At most MAX_QUERY_TERMS terms, in order of appearance: a long text ("more like this"
+    from a huge record) costs what a long query does, and stays under OpenSearch's clause
+    limit.
     """
-    terms = list(dict.fromkeys(analyzer().tokens(text)))[:MAX_QUERY_TERMS]
-    fixed = correct(terms)
-    return list(dict.fromkeys(fixed.get(t, t) for t in terms)), fixed
+    words: dict[str, list[str]] = {}
+    budget = MAX_QUERY_TERMS
+    for surface, term in analyzer().pairs(text):
+        known = words.get(surface)
+        if known is None and budget < 2:  # a new word may bring two terms
+            break
+        if known is None:
+            known = words[surface] = []
+        if term not in known:
+            known.append(term)
+            budget -= 1
+    # A word the stemmer changed has a known stem ("harganya" -> "harga"); correcting its
+    # surface form would add a different word ("warganya"). Only single-term words are
+    # corrected.
+    fixed = correct([terms[0] for terms in words.values() if len(terms) == 1])
+    grouped = (tuple(dict.fromkeys(fixed.get(t, t) for t in terms)) for terms in words.values())
+    return QueryTerms(tuple(dict.fromkeys(grouped)), fixed)

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from indexer.engines.base import (
     Hit,
     LexicalResult,
     MatchQuery,
+    QueryTerms,
     ReindexReport,
     WriteResult,
     check_vectors,
@@ -429,36 +431,35 @@ class EmbeddedEngine:
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
 
-    def _lexical_matches(
-        self, text: str
-    ) -> tuple[_Snapshot, np.ndarray, np.ndarray, dict[str, str]]:
-        """Rows matching any analysed (and typo-corrected) term, with BM25 scores.
+    def _lexical_matches(self, text: str) -> tuple[_Snapshot, _Matches, QueryTerms]:
+        """Rows matching any analysed (and typo-corrected) term, with BM25 scores and how
+        many of the query's words each holds.
 
         The rows, their scores and the snapshot they index all belong to one generation.
         """
         snap = self._view()
-        terms, fixed = self._terms(snap, text)
-        found = self._matches.get((snap.generation, *terms))
+        query = self._terms(snap, text)
+        found = self._matches.get((snap.generation, query.words))
         if found is None:
-            postings = {t: snap.postings.get(t) for t in terms}
+            postings = {t: snap.postings.get(t) for t in query.terms}
             if None in postings.values():
                 with self._reading() as generation:
                     if generation != snap.generation:
                         snap = self._current(generation)
-                        terms, fixed = self._terms(snap, text)
-                        postings = {t: snap.postings.get(t) for t in terms}
+                        query = self._terms(snap, text)
+                        postings = {t: snap.postings.get(t) for t in query.terms}
                     for term, cached in postings.items():
                         postings[term] = cached or snap.keep_postings(
                             term, *self._read_postings(snap, term)
                         )
-            found = _summed(len(snap.ids), [postings[t] for t in terms])  # type: ignore[misc]
+            found = _summed(len(snap.ids), query, postings)  # type: ignore[arg-type]
             matches = self._matches if len(self._matches) <= 256 else {}
-            matches[(snap.generation, *terms)] = found
+            matches[(snap.generation, query.words)] = found
             self._matches = matches
-        return (snap, *found, fixed)
+        return snap, found, query
 
     @staticmethod
-    def _terms(snap: _Snapshot, text: str) -> tuple[list[str], dict[str, str]]:
+    def _terms(snap: _Snapshot, text: str) -> QueryTerms:
         return query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
 
     def _read_postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -490,10 +491,11 @@ class EmbeddedEngine:
         return last[1]
 
     def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        snap, positions, scores, fixed = self._lexical_matches(text)
+        snap, found, query = self._lexical_matches(text)
+        positions, scores = found.positions, found.scores
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
         positions, scores = positions[keep], scores[keep]
-        return LexicalResult(_top(snap, positions, scores, k), len(positions), fixed)
+        return LexicalResult(_top(snap, positions, scores, k), len(positions), query.corrections)
 
     def knn(
         self,
@@ -520,23 +522,36 @@ class EmbeddedEngine:
         return [Hit(snap.ids[p], 0.0) for p in order[:k]]
 
     def facets(
-        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+        self,
+        match: MatchQuery,
+        filters: Filters,
+        fields: Sequence[str] = FACET_FIELDS,
+        candidates: Sequence[str] = (),
     ) -> FacetCounts:
-        if match.text is not None:
-            snap, positions, _, _ = self._lexical_matches(match.text)
-            matched = np.zeros(len(snap.ids), dtype=bool)
-            matched[positions] = True
-        else:
-            snap = self._view()
-            matched = np.full(len(snap.ids), match.vector is None, dtype=bool)
-        if match.vector is not None and len(snap.ids):
-            matched |= self._similarities(snap, match.vector) >= match.min_similarity
+        snap, matched = self._match_set(match)
         rows = {name: matched & snap.mask(filters.without(name)) for name in fields}
         return FacetCounts(
             int((matched & snap.mask(filters)).sum()),
             {name: ordered_facet(name, snap.counts(name, rows[name])) for name in fields},
             {name: int(rows[name].sum()) for name in fields},
+            frozenset(i for i in candidates if i in snap.row_of and matched[snap.row_of[i]]),
         )
+
+    def _match_set(self, match: MatchQuery) -> tuple[_Snapshot, np.ndarray]:
+        """Which rows match (see ``MatchQuery``), over the whole store."""
+        if match.text is not None:
+            snap, found, query = self._lexical_matches(match.text)
+            score = np.zeros(len(snap.ids), dtype=np.float64)
+            if query.words:
+                score[found.positions] = match.coverage_weight * found.words / len(query.words)
+        else:
+            snap = self._view()
+            score = np.zeros(len(snap.ids), dtype=np.float64)
+        if match.vector is not None and len(snap.ids):
+            score += self._similarities(snap, match.vector)
+        if match.everything:
+            return snap, np.ones(len(snap.ids), dtype=bool)
+        return snap, score >= match.threshold
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -568,15 +583,31 @@ def _replace_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _summed(size: int, postings: list[Postings]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows holding any of the terms and their summed BM25 (FTS5's score of an OR query)."""
+class _Matches(NamedTuple):
+    """Rows holding any query term, their summed BM25, and how many query words each has."""
+
+    positions: np.ndarray
+    scores: np.ndarray
+    words: np.ndarray
+
+
+def _summed(size: int, query: QueryTerms, postings: dict[str, Postings]) -> _Matches:
+    """FTS5's score of the OR query (per-term BM25 parts added in query order, so sums
+    round exactly as FTS5's do), and the words matched per row."""
     scores = np.zeros(size, dtype=np.float64)
     hit = np.zeros(size, dtype=bool)
-    for rows, term_scores in postings:  # in query order, so sums round exactly as FTS5's do
+    for term in query.terms:
+        rows, term_scores = postings[term]
         scores[rows] += term_scores
         hit[rows] = True
+    words = np.zeros(size, dtype=np.int32)
+    for word in query.words:
+        has = np.zeros(size, dtype=bool)
+        for term in word:
+            has[postings[term][0]] = True
+        words += has
     positions = np.flatnonzero(hit)
-    return positions, scores[positions]
+    return _Matches(positions, scores[positions], words[positions])
 
 
 def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:

@@ -420,12 +420,14 @@ class OpenSearchEngine:
 
     @_guarded
     def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        terms, fixed = query_terms(text, self._corrections)
-        if not terms:
-            return LexicalResult([], 0, fixed)
+        query = query_terms(text, self._corrections)
+        if not query.words:
+            return LexicalResult([], 0, query.corrections)
         resp = self._search(
             {
-                "query": {"bool": {"must": [_text_query(terms)], **_restriction(filters)["bool"]}},
+                "query": {
+                    "bool": {"must": [_text_query(query.terms)], **_restriction(filters)["bool"]}
+                },
                 "size": max(k, 0),
                 "sort": SCORE_ORDER,
                 "track_scores": True,
@@ -434,7 +436,7 @@ class OpenSearchEngine:
             }
         )
         hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
-        return LexicalResult(hits, int(resp["hits"]["total"]["value"]), fixed)
+        return LexicalResult(hits, int(resp["hits"]["total"]["value"]), query.corrections)
 
     @_guarded
     def knn(
@@ -471,22 +473,49 @@ class OpenSearchEngine:
         return [Hit(h["_id"], 0.0) for h in resp["hits"]["hits"]]
 
     def _match_query(self, match: MatchQuery) -> dict[str, Any]:
+        """The match set as one query: ``MatchQuery``'s score, cut at its threshold.
+
+        Each query word is a constant-score clause worth its share of the coverage weight;
+        the cosine comes from a radial k-NN clause (score (1 + cos) / 2, boosted x2, so
+        1 + cos) that only needs to reach records able to pass the threshold.
+        """
+        if match.everything:
+            return {"match_all": {}}
         clauses = []
         if match.text is not None:
-            clauses.append(_text_query(query_terms(match.text, self._corrections)[0]))
+            words = query_terms(match.text, self._corrections).words
+            share = match.coverage_weight / len(words) if words else 0.0
+            clauses += [
+                {"constant_score": {"filter": _text_query(list(word)), "boost": share}}
+                for word in words
+            ]
+        threshold = match.threshold
         if match.vector is not None:
+            reach = threshold - (match.coverage_weight if match.text is not None else 0.0)
             radial = {
                 "vector": np.asarray(match.vector, np.float32).tolist(),
-                "min_score": _score_of(match.min_similarity),
+                "min_score": _score_of(max(reach, -1.0)),
+                "boost": 2.0,
             }
             clauses.append({"knn": {"vector": radial}})
+            threshold += 1.0
         if not clauses:
-            return {"match_all": {}}
-        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+            return {"match_none": {}}
+        return {
+            "script_score": {
+                "query": {"bool": {"should": clauses}},
+                "script": {"source": "_score"},
+                "min_score": threshold,
+            }
+        }
 
     @_guarded
     def facets(
-        self, match: MatchQuery, filters: Filters, fields: Sequence[str] = FACET_FIELDS
+        self,
+        match: MatchQuery,
+        filters: Filters,
+        fields: Sequence[str] = FACET_FIELDS,
+        candidates: Sequence[str] = (),
     ) -> FacetCounts:
         """Each field counted under the query and the other fields' filters (disjunctive)."""
         aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
@@ -495,12 +524,18 @@ class OpenSearchEngine:
                 "filter": _restriction(filters.without(name)),
                 "aggs": {"values": {"terms": {"field": name, "size": MAX_FACET_VALUES}}},
             }
+        if candidates:
+            aggs["candidates"] = {
+                "filter": {"ids": {"values": list(candidates)}},
+                "aggs": {"values": {"terms": {"field": "id", "size": len(candidates)}}},
+            }
         body = {"query": self._match_query(match), "size": 0, "aggs": aggs}
         found = self._search(body).get("aggregations", {})
         return FacetCounts(
             int(found.get("matched", {}).get("doc_count", 0)),
             {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields},
             {name: int(found.get(name, {}).get("doc_count", 0)) for name in fields},
+            frozenset(_counts("id", found.get("candidates"))),
         )
 
     # -- generations ----------------------------------------------------------------------

@@ -31,6 +31,9 @@ def _record(**changes):
     return record
 
 
+WORDS = ("sampah", "plastik")
+
+
 def test_exact_query_returns_matching_records_in_score_order(loaded_engine):
     result = loaded_engine.lexical("puskesmas", Filters(), 200)
     assert result.total == len(result.hits) > 5
@@ -104,6 +107,37 @@ def test_totals_without_each_filter_are_what_dropping_it_would_give(loaded_engin
         dropped = loaded_engine.facets(match, filters.without(name)).total
         assert counts.without[name] == dropped
     assert counts.without["digital"] == counts.total  # no digital filter to drop
+
+
+def test_match_set_counts_the_share_of_query_words(loaded_engine):
+    """Half of a two-word query is not enough at a 0.75 threshold: both words are needed,
+    through either of a word's terms (its stem or its surface form)."""
+    lone = {w: {h.id for h in loaded_engine.lexical(w, Filters(), 500).hits} for w in WORDS}
+    both = set.intersection(*lone.values())
+    any_word = set.union(*lone.values())
+    strict = loaded_engine.facets(MatchQuery(" ".join(WORDS), threshold=0.75), Filters())
+    loose = loaded_engine.facets(MatchQuery(" ".join(WORDS)), Filters())
+    assert 0 < strict.total == len(both) < loose.total == len(any_word)
+
+
+def test_match_set_adds_word_share_to_cosine(loaded_engine):
+    """A record closer than the threshold matches on meaning alone; one a little further
+    needs the query's words too; candidates report which of them are in the set."""
+    source = "kipp-2019-prov-dki-telor-dadar-112"
+    vector = loaded_engine.get_vector(source)
+    near = loaded_engine.knn(vector, Filters(), 40)
+    cut = near[10].score
+    by_meaning = {h.id for h in near if h.score >= cut}
+    meaning = loaded_engine.facets(MatchQuery(vector=vector, threshold=cut), Filters())
+    assert meaning.total == len(by_meaning)
+    text = "nomor darurat"
+    words = {h.id for h in loaded_engine.lexical(text, Filters(), 500).hits}
+    both = MatchQuery(text, vector, coverage_weight=0.05, threshold=cut)
+    counts = loaded_engine.facets(both, Filters(), candidates=[h.id for h in near])
+    assert counts.total >= meaning.total
+    assert by_meaning <= counts.matched <= by_meaning | words
+    below = [h.id for h in near if h.score < cut - 0.05]
+    assert not counts.matched & set(below)  # too far for the words to make up
 
 
 def test_facet_counts_over_everything(loaded_engine):

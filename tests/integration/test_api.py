@@ -39,6 +39,26 @@ def test_search_finds_queue_practices_with_facets(client):
     }
 
 
+def test_problem_query_counts_what_is_relevant_not_every_shared_word(client):
+    """The total, the facet counts and the pages describe one match set: the queue
+    practices, not the ~120 records sharing a word such as "di" or "panjang"."""
+    body = client.get("/api/v1/search?q=antrean%20panjang%20di%20puskesmas&size=100").json
+    assert set(_ids(body)) >= RELEVANT_ANTREAN
+    assert len(body["results"]) == body["total"] <= 25
+    everything = client.get("/api/v1/search").json["total"]
+    assert body["total"] < everything / 5
+
+
+def test_facet_count_is_what_choosing_that_value_returns(client):
+    """The threshold of the match set does not move with the filters."""
+    query = "q=sampah%20plastik%20di%20laut&size=100"
+    body = client.get(f"/api/v1/search?{query}").json
+    for facet in ("province", "sector"):
+        for value in body["facets"][facet][:3]:
+            chosen = client.get(f"/api/v1/search?{query}&{facet}={value['value']}").json
+            assert chosen["total"] == value["count"] == len(chosen["results"])
+
+
 def test_typo_query_still_finds_them(client):
     body = client.get("/api/v1/search?q=antrian%20puskesms").json
     assert body["corrections"] == {"puskesms": "puskesmas"}
@@ -106,8 +126,14 @@ def test_similar_never_returns_itself_and_explains(client):
     body = client.get(url).json
     assert len(body["results"]) == 5
     assert "kipp-2015-prov-dki-gendis-system-sigareng" not in _ids(body)
-    assert all(r["reason"] for r in body["results"])
     assert any(r["same_sector"] for r in body["results"])
+    for result in body["results"]:
+        reason = result["reason"]
+        assert reason[0].isupper() and reason.endswith(".") and reason.count(".") == 1
+        if result["same_sector"]:  # the sector's label, never its code
+            assert f"di sektor {result['sector'].capitalize()}" in reason
+        assert all(term in reason for term in result["shared_terms"])
+        assert not {"warga", "sekitar", "wilayah", "dan", "di"} & set(result["shared_terms"])
     elsewhere = client.get(url + "&other_regions=true").json
     assert all(r["province"] != "Daerah Khusus Ibukota Jakarta" for r in elsewhere["results"])
     assert client.get("/api/v1/innovations/nope/similar").status_code == 404

