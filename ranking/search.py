@@ -98,6 +98,8 @@ class Ranking:
     match: MatchQuery
     counts: FacetCounts
     corrections: dict[str, str]
+    # Every hit's record when the ranking had to read them (sort by year), else empty.
+    records: dict[str, Innovation] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,7 +153,8 @@ class SearchService:
         hits, counts = ranking.hits, ranking.counts
         page = hits[(request.page - 1) * request.size : request.depth]
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
-        records = self.engine.get_many([h.id for h in page])
+        ids = [h.id for h in page]
+        records = ranking.records or (self.engine.get_many(ids) if ids else {})
         results = [result_card(records[h.id], h.score, terms) for h in page if h.id in records]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(
@@ -197,9 +200,11 @@ class SearchService:
         match = self._match(request, vector, semantic)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
-        if request.sort == "year":
-            hits = self._by_year(hits)
-        return Ranking(hits, match, counts, corrections)
+        if request.sort != "year":
+            return Ranking(hits, match, counts, corrections)
+        records = self.engine.get_many([h.id for h in hits])
+        newest = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
+        return Ranking(newest, match, counts, corrections, records)
 
     def _match(
         self, request: SearchRequest, vector: np.ndarray | None, semantic: list[Hit]
@@ -215,7 +220,3 @@ class SearchService:
             return MatchQuery(vector=vector, threshold=cut)
         cut = max(t.floor, top - t.margin) - EPSILON
         return MatchQuery(request.q, vector, t.coverage_weight, cut)
-
-    def _by_year(self, hits: list[Hit]) -> list[Hit]:
-        records = self.engine.get_many([h.id for h in hits])
-        return sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
