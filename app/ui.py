@@ -24,7 +24,7 @@ from indexer.engines.base import EngineUnavailable, Facets, FacetValue
 from indexer.schema import FACET_FIELDS, KEYWORD_FACETS
 from ranking.query import MAX_DEPTH, SEARCH_PARAMS, QueryError, SearchRequest, parse_search
 from ranking.search import SearchResponse
-from ranking.similar import similar
+from ranking.similar import display_label, similar
 
 bp = Blueprint("ui", __name__)
 SIMILAR_SIZE = 6
@@ -56,7 +56,18 @@ AGENCY_LEVEL_LABELS = {
     "bumn": "BUMN",
     "bumd": "BUMD",
 }
-MODE_LABELS = {"hybrid": "Gabungan", "lexical": "Kata kunci", "semantic": "Makna"}
+# Modes named by what an officer gets, not how the engine finds it; the hint says it in
+# one line (the selector's title: a tooltip, and its description for screen readers).
+MODE_LABELS = {
+    "hybrid": "Gabungan (disarankan)",
+    "lexical": "Kata persis",
+    "semantic": "Makna serupa",
+}
+MODE_HINTS = {
+    "hybrid": "Memadukan kata persis dan makna serupa: hasil terbaik untuk kebanyakan pencarian.",
+    "lexical": "Hanya inovasi yang memuat kata-kata yang Anda ketik.",
+    "semantic": "Inovasi dengan maksud yang sama, walau kata-katanya berbeda.",
+}
 SORT_LABELS = {"relevance": "Paling relevan", "year": "Tahun terbaru"}
 
 
@@ -66,8 +77,7 @@ def value_label(name: str, value: FacetValue | None) -> str:
         return "Ya" if value in (True, "true") else "Tidak"
     if name == "agency_level":
         return AGENCY_LEVEL_LABELS.get(str(value), str(value))
-    text = str(value or "")
-    return text[:1].upper() + text[1:]
+    return display_label(str(value or ""))
 
 
 @dataclass(frozen=True)
@@ -312,6 +322,7 @@ def labels() -> dict[str, Any]:
         "FIELD_LABELS": FIELD_LABELS,
         "FILTER_PARAMS": FILTER_PARAMS,
         "MODE_LABELS": MODE_LABELS,
+        "MODE_HINTS": MODE_HINTS,
         "SORT_LABELS": SORT_LABELS,
         "value_label": value_label,
     }

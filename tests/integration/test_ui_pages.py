@@ -41,6 +41,38 @@ def test_empty_state_offers_the_filter_to_drop(client):
     assert f'<a href="/?q=puskesmas">Hapus filter Provinsi</a> — {without_filter} inovasi' in html
     # the chosen value stays ticked although its count is now zero
     assert re.search(r'name="province" value="Bali"\s+checked', html)
+    assert (
+        'coba mode <a href="/?q=puskesmas&amp;province=Bali&amp;mode=semantic">Makna serupa</a>'
+        in html
+    )
+    semantic = _html(client.get("/?q=puskesmas&province=Bali&sector=pendidikan&mode=semantic"))
+    assert 'data-total="0"' in semantic and "coba mode" not in semantic
+
+
+def test_search_modes_are_named_in_an_officers_words(client):
+    html = _html(client.get("/?q=sampah&mode=semantic"))
+    options = re.findall(
+        r'<option value="(\w+)" title="([^"]+)"\s*(selected)?>([^<]+)</option>', html
+    )
+    labels = {value: label for value, _, _, label in options}
+    assert labels == {
+        "hybrid": "Gabungan (disarankan)",
+        "lexical": "Kata persis",
+        "semantic": "Makna serupa",
+    }
+    assert [value for value, _, chosen, _ in options if chosen] == ["semantic"]
+    assert all(hint.endswith(".") for _, hint, _, _ in options)
+    assert re.search(r'<select id="mode" name="mode" title="Inovasi dengan maksud', html)
+
+
+def test_practice_page_explains_each_similar_practice_in_a_sentence(client):
+    html = _html(client.get("/inovasi/kipp-2015-prov-dki-gendis-system-sigareng"))
+    reasons = re.findall(r'<p class="card__reason"><strong>Alasan:</strong> ([^<]+)</p>', html)
+    assert len(reasons) == 6
+    elsewhere = ("dari provinsi lain.", "dari tingkat nasional.")  # replication elsewhere
+    assert all(r.endswith(elsewhere) for r in reasons)
+    assert any("di sektor Kesehatan" in r for r in reasons)
+    assert not any("(kesehatan)" in r or ";" in r for r in reasons)
 
 
 @pytest.mark.parametrize(
