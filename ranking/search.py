@@ -53,6 +53,8 @@ class Tuning:
     only a record close to the best meaning match, or one nearly as close that also
     shares the query's words, is relevant. Semantic mode cuts at the best cosine minus
     ``semantic_margin``; lexical mode needs ``lexical_coverage`` of the query's words.
+    Before all this the query vector is moved toward the store's best match by
+    ``expansion`` (see ``SearchService._expanded``); "best cosine" is then that match's.
     The threshold comes from the whole store, not the filtered part, so a facet value's
     count is what clicking it returns.
     """
@@ -60,13 +62,14 @@ class Tuning:
     fusion: Literal["rrf", "score"] = "score"
     rrf_k: int = 10
     lexical_weight: float = 1.0
-    semantic_weight: float = 0.5
+    semantic_weight: float = 1.0
     candidates: int = 100
     coverage_weight: float = 0.08
-    margin: float = 0.02
-    semantic_margin: float = 0.05
-    floor: float = 0.73
+    margin: float = 0.06
+    semantic_margin: float = 0.08
+    floor: float = 0.68
     lexical_coverage: float = 0.01
+    expansion: float = 0.5
 
 
 # Models whose scores behave differently get their own measured settings.
@@ -81,6 +84,7 @@ MODEL_TUNINGS = {
         margin=0.2,
         coverage_weight=0.3,
         semantic_margin=0.1,
+        expansion=0.0,
     )
 }
 
@@ -177,7 +181,7 @@ class SearchService:
             return Ranking(hits, MatchQuery(), self.engine.facets(MatchQuery(), filters), {})
         k = max(t.candidates, request.depth)
         lexical, semantic, corrections = [], [], {}
-        vector = None
+        vector, anchor = None, 1.0
         # The query is embedded on another core while the lexical side runs.
         embedding = (
             self._embedding.submit(self.query_vector, request.q)
@@ -188,7 +192,7 @@ class SearchService:
             found = self.engine.lexical(request.q, filters, k)
             lexical, corrections = found.hits, found.corrections
         if embedding is not None:
-            vector = embedding.result()
+            vector, anchor = self._expanded(embedding.result())
             semantic = self.engine.knn(vector, filters, k)
         if request.mode == "hybrid":
             lists = [(lexical, t.lexical_weight), (semantic, t.semantic_weight)]
@@ -197,7 +201,7 @@ class SearchService:
             )
         else:
             fused = lexical or semantic
-        match = self._match(request, vector, semantic)
+        match = self._match(request, vector, anchor)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
         if request.sort != "year":
@@ -206,17 +210,34 @@ class SearchService:
         newest = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
         return Ranking(newest, match, counts, corrections, records)
 
+    def _expanded(self, vector: np.ndarray) -> tuple[np.ndarray, float]:
+        """The query vector moved toward the store's best meaning match, and that match's
+        cosine to it (the anchor of the match threshold).
+
+        Pseudo-relevance feedback: a query's best match is nearly always relevant, and
+        being written like the records (Indonesian, their vocabulary) it pulls a short or
+        English query toward them (bench/relevance/tuning.md). The best match comes from
+        the whole store, not the filtered part, so the threshold does not move with the
+        filters.
+        """
+        # HNSW engines search as wide as k: asking for one would often miss the best.
+        seed = self.engine.knn(vector, Filters(), self.tuning.candidates)[:1]
+        best = self.engine.get_vector(seed[0].id) if seed and self.tuning.expansion else None
+        if best is None:
+            return vector, seed[0].score if seed else 1.0
+        moved = vector + self.tuning.expansion * best
+        moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
+        return moved, float(best @ moved)
+
     def _match(
-        self, request: SearchRequest, vector: np.ndarray | None, semantic: list[Hit]
+        self, request: SearchRequest, vector: np.ndarray | None, anchor: float
     ) -> MatchQuery:
         """The match rule of ``Tuning`` for this request's mode."""
         t = self.tuning
         if vector is None:
             return MatchQuery(request.q, threshold=t.lexical_coverage - EPSILON)
-        best = semantic if request.filters == Filters() else self.engine.knn(vector, Filters(), 1)
-        top = best[0].score if best else 1.0
         if request.mode == "semantic":
-            cut = max(t.floor, top - t.semantic_margin) - EPSILON
+            cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
             return MatchQuery(vector=vector, threshold=cut)
-        cut = max(t.floor, top - t.margin) - EPSILON
+        cut = max(t.floor, anchor - t.margin) - EPSILON
         return MatchQuery(request.q, vector, t.coverage_weight, cut)

@@ -183,11 +183,6 @@ def _text_query(terms: list[str]) -> dict[str, Any]:
     }
 
 
-def _score_of(cosine: float) -> float:
-    """OpenSearch's cosinesimil score is (1 + cos) / 2."""
-    return (1.0 + cosine) / 2.0
-
-
 def _cosine_of(score: float) -> float:
     return 2.0 * score - 1.0
 
@@ -476,12 +471,13 @@ class OpenSearchEngine:
         """The match set as one query: ``MatchQuery``'s score, cut at its threshold.
 
         Each query word is a constant-score clause worth its share of the coverage weight;
-        the cosine comes from a radial k-NN clause (score (1 + cos) / 2, boosted x2, so
-        1 + cos) that only needs to reach records able to pass the threshold.
+        the cosine is computed exactly for every record by the k-NN plugin's score script
+        (a radial k-NN search is approximate and misses records once many qualify, so
+        totals would drift from the embedded engine's).
         """
         if match.everything:
             return {"match_all": {}}
-        clauses = []
+        clauses: list[dict[str, Any]] = []
         if match.text is not None:
             words = query_terms(match.text, self._corrections).words
             share = match.coverage_weight / len(words) if words else 0.0
@@ -491,13 +487,18 @@ class OpenSearchEngine:
             ]
         threshold = match.threshold
         if match.vector is not None:
-            reach = threshold - (match.coverage_weight if match.text is not None else 0.0)
-            radial = {
-                "vector": np.asarray(match.vector, np.float32).tolist(),
-                "min_score": _score_of(max(reach, -1.0)),
-                "boost": 2.0,
+            exact = {  # score (1 + cos) / 2, boosted x2: 1 + cos, never negative
+                "source": "knn_score",
+                "lang": "knn",
+                "params": {
+                    "field": "vector",
+                    "query_value": np.asarray(match.vector, np.float32).tolist(),
+                    "space_type": "cosinesimil",
+                },
             }
-            clauses.append({"knn": {"vector": radial}})
+            clauses.append(
+                {"script_score": {"query": {"match_all": {}}, "script": exact, "boost": 2.0}}
+            )
             threshold += 1.0
         if not clauses:
             return {"match_none": {}}

@@ -49,6 +49,23 @@ def test_problem_query_counts_what_is_relevant_not_every_shared_word(client):
     assert body["total"] < everything / 5
 
 
+def test_english_query_finds_indonesian_practices(client):
+    """An English problem finds the Indonesian records about it: by meaning, with the
+    query moved toward its best match."""
+    maternal = {  # maternal-health practices judged most relevant in bench/relevance
+        "kipp-2018-kab-luwu-utara-anc-hipnoterapi",
+        "kipp-2019-kab-kebumen-sakina-peling",
+        "unpsa-2024-kota-semarang-san-piisan",
+        "kipp-2018-kab-malang-contra-war",
+        "kipp-2017-kab-siak-alarm-persalinan",
+    }
+    for mode in ("semantic", "hybrid"):
+        body = client.get(f"/api/v1/search?q=maternal%20mortality%20reduction&mode={mode}").json
+        assert len(set(_ids(body)[:4]) & maternal) >= 3, (mode, _ids(body))
+        body = client.get(f"/api/v1/search?q=waste%20to%20energy&mode={mode}").json
+        assert "kipp-2018-kab-klungkung-toss-gema-santi" in _ids(body)[:3]
+
+
 def test_facet_count_is_what_choosing_that_value_returns(client):
     """The threshold of the match set does not move with the filters."""
     query = "q=sampah%20plastik%20di%20laut&size=100"

@@ -119,7 +119,7 @@ def test_engines_agree_on_vectors(embedded_sample, os_sample):
             theirs = embedded_sample.knn(vector, filters, 10, 0.3, exclude=[record_id])
             assert [h.id for h in ours] == [h.id for h in theirs]
             assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-5)
-            for weight, threshold in ((0.0, 0.85), (0.1, 0.85), (0.3, 0.9)):
+            for weight, threshold in ((0.0, 0.7), (0.08, 0.78), (0.1, 0.85), (0.3, 0.9)):
                 match = MatchQuery("sampah plastik", vector, weight, threshold)
                 candidates = [h.id for h in ours]
                 assert os_sample.facets(match, filters, candidates=candidates) == (

@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from ranking.query import MAX_SIZE
 
-MAX_ENGINE_CALLS = 6
+# A hybrid search with sort=year: model check, lexical, best match + its vector (query
+# expansion), k-NN, facets (with the match set), one read of the hits' records.
+MAX_ENGINE_CALLS = 7
 SOURCE = "kipp-2015-prov-dki-gendis-system-sigareng"
 
 
