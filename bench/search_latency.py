@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import numpy as np
 from tqdm import tqdm
 
+from bench.machine import Stopwatch
 from bench.queries import QueryMix
 from bench.servers import free_port, log_file, opensearch_node
 from bench.stores import ENGINES, ReusingEmbedder, cached_store, opensearch_store
@@ -39,6 +40,8 @@ SIZES = (1_000, 10_000, 50_000)
 VECTOR_BUDGET = 1_000  # distinct real vectors per store; see bench/stores.py
 TARGET_P95_MS = 50.0
 TARGET = ("hybrid", 50_000)  # mode and size the p95 target is set for
+WARMUP = 20  # requests per mode before timing
+SEED = 7  # a size's query stream is seeded with SEED + size
 JIPPNAS = Path(sys.executable).parent / "jippnas"
 
 
@@ -64,13 +67,10 @@ class LatencyResult:
         return self.p95_ms <= TARGET_P95_MS if self.target else None
 
 
-def _cpu_wait_us() -> int | None:
-    """Microseconds runnable tasks have waited for a CPU since boot (Linux PSI)."""
-    try:
-        some = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        return None
-    return int(some.rsplit("total=", 1)[1])
+def p50_p95(values: Sequence[float]) -> tuple[float, float]:
+    """Median and 95th percentile (linear interpolation), as every latency table uses."""
+    p50, p95 = np.percentile(values, [50, 95])
+    return float(p50), float(p95)
 
 
 def _rss_mib(pid: int) -> float:
@@ -156,27 +156,37 @@ def _timed_get(conn: http.client.HTTPConnection, params: dict[str, Any]) -> floa
     return elapsed
 
 
+def query_batches(
+    seed: int, queries: int, warmup: int = WARMUP
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Warm-up requests and each mode's own distinct requests, drawn from one stream."""
+    mix = QueryMix(seed)
+    warm = mix.take(warmup)
+    return warm, {mode: mix.take(queries) for mode in MODES}
+
+
+def hybrid_texts(size: int, queries: int, warmup: int = WARMUP, seed: int = SEED) -> list[str]:
+    """The query texts the hybrid run of ``size`` records sends (see ``measure``)."""
+    _, batches = query_batches(seed + size, queries, warmup)
+    return [params["q"] for params in batches["hybrid"]]
+
+
 def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[LatencyResult]:
     """All modes against one served store; each mode gets its own distinct queries."""
-    records = store.records
-    mix = QueryMix(seed)
+    warm, batches = query_batches(seed, queries, warmup)
     results: list[LatencyResult] = []
     with serving(store) as (port, pid):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        for params in mix.take(warmup):
+        for params in warm:
             for mode in MODES:
                 _timed_get(conn, params | {"mode": mode})
-        for mode in MODES:
-            batch = mix.take(queries)
-            waited, started = _cpu_wait_us(), time.perf_counter()
-            timings = [
-                _timed_get(conn, p | {"mode": mode})
-                for p in tqdm(batch, desc=f"{store.engine} {records}, {mode}", unit="q")
-            ]
-            wall_us = (time.perf_counter() - started) * 1e6
-            cpu_wait = None if waited is None else (_cpu_wait_us() or 0) - waited
-            share = cpu_wait and cpu_wait / wall_us
-            results.append(_summarise(store, mode, timings, _rss_mib(pid), share))
+        for mode, batch in batches.items():
+            with Stopwatch() as watch:
+                timings = [
+                    _timed_get(conn, p | {"mode": mode})
+                    for p in tqdm(batch, desc=f"{store.engine} {store.records}, {mode}", unit="q")
+                ]
+            results.append(_summarise(store, mode, timings, _rss_mib(pid), watch.cpu_wait))
         conn.close()
     return results
 
@@ -184,16 +194,15 @@ def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[La
 def _summarise(
     store: Store, mode: str, timings: list[float], rss: float, cpu_wait: float | None
 ) -> LatencyResult:
-    p50, p95 = np.percentile(timings, [50, 95])
-    mean = float(np.mean(timings))
+    p50, p95 = p50_p95(timings)
     return LatencyResult(
         store.engine,
         store.records,
         mode,
         len(timings),
-        float(p50),
-        float(p95),
-        mean,
+        p50,
+        p95,
+        float(np.mean(timings)),
         rss,
         cpu_wait,
         store.load_s,
@@ -203,9 +212,9 @@ def _summarise(
 def measure(
     plan: Sequence[tuple[str, int]],
     queries: int = 200,
-    warmup: int = 20,
+    warmup: int = WARMUP,
     vector_budget: int | None = VECTOR_BUDGET,
-    seed: int = 7,
+    seed: int = SEED,
     opensearch_url: str | None = None,
 ) -> list[LatencyResult]:
     """Latency per (engine, size) in ``plan``; a size's engines get the same queries."""
@@ -234,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--queries", type=int, default=200, help="per mode and size")
-    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=WARMUP)
     parser.add_argument(
         "--vector-budget", type=int, default=VECTOR_BUDGET, help="0 = embed every record"
     )
