@@ -13,25 +13,16 @@ from app.openapi import openapi_document
 from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
-from ranking.query import (
-    SEARCH_PARAMS,
-    SIMILAR_PARAMS,
-    QueryError,
-    parse_search,
-    parse_similar,
-)
+from ranking.query import Args, parse_search, parse_similar
 from ranking.similar import UnknownRecord, similar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_RECORDS_PER_REQUEST = 1000
 
 
-def _args(allowed: frozenset[str]) -> dict[str, list[str]]:
-    """Query parameters; an unknown one is a 400, never silently passed along."""
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise QueryError(unknown[0], f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
-    return {name: request.args.getlist(name) for name in request.args}
+def _args() -> Args:
+    """Query parameters, every value of each (the parsers reject unknown names)."""
+    return request.args.to_dict(flat=False)
 
 
 def json_body() -> object:
@@ -60,12 +51,13 @@ def _not_found(record_id: str) -> ApiError:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    return jsonify(openapi_document(services().engine.fields))
 
 
 @bp.get("/search")
 def search():
-    return jsonify(services().search.search(parse_search(_args(SEARCH_PARAMS))).to_dict())
+    svc = services()
+    return jsonify(svc.search.search(parse_search(_args(), svc.engine.fields)).to_dict())
 
 
 @bp.get("/facets")
@@ -92,7 +84,7 @@ def get_innovation(record_id: str):
 
 @bp.get("/innovations/<record_id>/similar")
 def similar_innovations(record_id: str):
-    req = parse_similar(_args(SIMILAR_PARAMS))
+    req = parse_similar(_args())
     try:
         results = similar(services().search, record_id, req.size, req.other_regions)
     except UnknownRecord:

@@ -1,18 +1,34 @@
-"""The OpenAPI 3.0 description of the API, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.0 description of the API, served at /api/v1/openapi.json.
+
+Records, result cards and the search filters are generated from the field registry
+(indexer/fields.py); the rest describes the fixed shape of the endpoints.
+"""
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
 from app.errors import MAX_URL_BYTES
-from indexer.schema import AGENCY_LEVELS, KEYWORD_FACETS, SECTORS
-from indexer.validation import REQUIRED
-from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS
+from indexer.fields import FIELDS, Field, Kind, Registry
+from indexer.normalise import ID_PATTERN
+from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS, SearchRequest
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": "string", "nullable": True}
 INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+_KINDS: dict[Kind, dict[str, Any]] = {
+    "text": STR,
+    "keyword": STR,
+    "integer": INT,
+    "boolean": BOOL,
+    "list": {"type": "array", "items": STR},
+    "url": STR,
+    "id": {**STR, "pattern": ID_PATTERN.pattern},
+    "timestamp": STR,
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -41,9 +57,7 @@ def _param(
 
 
 _RECORDS = {"type": "array", "items": _ref("NewInnovation")}
-_RECORD_ID = _param(
-    "id", {**STR, "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"}, "Innovation id", "path"
-)
+_RECORD_ID = _param("id", _KINDS["id"], "Innovation id", "path")
 _AUTH_ERRORS = {"401": _error("No or wrong API token")}
 # A valid record: generators such as schemathesis mix examples into what they send, so
 # fuzzed writes create records now and then and the links below have an id to follow.
@@ -85,33 +99,70 @@ def _record_links(record_id: str, *names: str) -> dict[str, Any]:
     return links
 
 
-_CARD_PROPS: dict[str, Any] = {
-    "id": STR,
-    "title": STR,
-    "agency": STR,
-    "agency_level": STR,
-    "province": NULLABLE_STR,
-    "regency_city": NULLABLE_STR,
-    "sector": STR,
-    "year": INT,
-    "source_program": STR,
-    "award": NULLABLE_STR,
-    "digital": {"type": "boolean"},
-    "snippet": {**STR, "description": "HTML-escaped passage; matches wrapped in <mark>"},
-    "score": {"type": "number"},
-}
-_RECORD_PROPS: dict[str, Any] = {
-    **{k: v for k, v in _CARD_PROPS.items() if k not in ("snippet", "score")},
-    "province_code": NULLABLE_STR,
-    "regency_code": NULLABLE_STR,
-    "problem": STR,
-    "solution": STR,
-    "impact": NULLABLE_STR,
-    "tags": {"type": "array", "items": STR},
-    "source_url": NULLABLE_STR,
-    "created_at": NULLABLE_STR,
-    "updated_at": NULLABLE_STR,
-}
+def _property(spec: Field, given: bool = False) -> dict[str, Any]:
+    """One field's schema: as stored and returned, or as ``given`` in a write."""
+    schema = {**_KINDS[spec.kind], "description": spec.description}
+    if spec.vocabulary:
+        schema["enum"] = list(spec.vocabulary)  # writes also take aliases ("Kab.", "IGA")
+    if given and spec.kind in ("text", "keyword", "url"):
+        schema["maxLength"] = spec.max_chars
+    if not spec.required and spec.kind not in ("list", "boolean"):
+        schema["nullable"] = True
+    return schema
+
+
+def _record_schemas(fields: Registry) -> dict[str, Any]:
+    """The record as returned, as a result card and as given in a write."""
+    card = {
+        **{f.name: _property(f) for f in fields if f.card or f.name == "id"},
+        "snippet": {**STR, "description": "HTML-escaped passage; matches wrapped in <mark>"},
+        "score": {"type": "number"},
+    }
+    return {
+        "ResultCard": {"type": "object", "required": list(card), "properties": card},
+        "Innovation": {
+            "type": "object",
+            "required": ["id", *(f.name for f in fields if f.required)],
+            "properties": {f.name: _property(f) for f in fields},
+        },
+        "NewInnovation": {
+            "type": "object",
+            "required": [f.name for f in fields if f.required],
+            "properties": {f.name: _property(f, given=True) for f in fields if f.is_input},
+        },
+    }
+
+
+def _filter_params(spec: Field) -> list[dict[str, Any]]:
+    if spec.facet == "range":
+        bounds = {**INT, "minimum": 1900, "maximum": 2100}
+        low, high = spec.params
+        return [_param(low, bounds, "Earliest year"), _param(high, bounds, "Latest year")]
+    if spec.facet == "flag":
+        return [_param(spec.name, BOOL, f"{spec.description}: only true or only false")]
+    return [_param(spec.name, STR, f"{spec.description}; repeat for OR", many=True)]
+
+
+def _search_params(fields: Registry) -> list[dict[str, Any]]:
+    defaults = SearchRequest()
+    return [
+        _param("q", {**STR, "maxLength": MAX_QUERY_CHARS}, "Problem or keywords, plain text"),
+        _param("mode", {**STR, "enum": list(MODES), "default": defaults.mode}, "Ranking mode"),
+        *(p for f in fields if f.facet for p in _filter_params(f)),
+        _param(
+            "page",
+            {**INT, "minimum": 1, "maximum": MAX_DEPTH, "default": defaults.page},
+            f"Page; page x size <= {MAX_DEPTH} (400 above)",
+        ),
+        _param(
+            "size",
+            {**INT, "minimum": 1, "maximum": MAX_SIZE, "default": defaults.size},
+            "Page size",
+        ),
+        _param("sort", {**STR, "enum": list(SORTS), "default": defaults.sort}, "Order"),
+    ]
+
+
 _FACET_VALUE = {
     "type": "object",
     "required": ["value", "count"],
@@ -130,12 +181,6 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"code": STR, "message": STR, "details": {"type": "object"}},
             }
         },
-    },
-    "ResultCard": {"type": "object", "required": list(_CARD_PROPS), "properties": _CARD_PROPS},
-    "Innovation": {
-        "type": "object",
-        "required": ["id", "title", "agency", "sector", "year"],
-        "properties": _RECORD_PROPS,
     },
     "SearchResponse": {
         "type": "object",
@@ -228,42 +273,13 @@ SCHEMAS: dict[str, Any] = {
             "errors": {"type": "array", "items": {"type": "object"}},
         },
     },
-    "NewInnovation": {
-        "type": "object",
-        "required": list(REQUIRED),
-        "properties": {
-            **{
-                k: v
-                for k, v in _RECORD_PROPS.items()
-                if k not in ("created_at", "updated_at", "province_code", "regency_code")
-            },
-            "agency_level": {"type": "string", "enum": list(AGENCY_LEVELS)},
-            "sector": {"type": "string", "description": "One of: " + ", ".join(SECTORS)},
-        },
-    },
 }
-
-_SEARCH_PARAMS = [
-    _param("q", {**STR, "maxLength": MAX_QUERY_CHARS}, "Problem or keywords, plain text"),
-    _param("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"}, "Ranking mode"),
-    *[_param(f, STR, "Filter; repeat for OR", many=True) for f in KEYWORD_FACETS],
-    _param("year_from", {**INT, "minimum": 1900, "maximum": 2100}, "Earliest year"),
-    _param("year_to", {**INT, "minimum": 1900, "maximum": 2100}, "Latest year"),
-    _param("digital", {"type": "boolean"}, "Only digital (true) or non-digital (false)"),
-    _param(
-        "page",
-        {**INT, "minimum": 1, "maximum": MAX_DEPTH, "default": 1},
-        f"Page; page x size <= {MAX_DEPTH} (400 above)",
-    ),
-    _param("size", {**INT, "minimum": 1, "maximum": MAX_SIZE, "default": 10}, "Page size"),
-    _param("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"}, "Order"),
-]
 
 PATHS: dict[str, Any] = {
     "/api/v1/search": {
         "get": {
             "summary": "Search innovations (hybrid, lexical or semantic) with facet counts",
-            "parameters": _SEARCH_PARAMS,
+            "parameters": [],  # the registry's filters: see openapi_document
             "responses": {
                 "200": _json(_ref("SearchResponse"), "A page of results"),
                 "400": _error("Bad parameter"),
@@ -413,7 +429,9 @@ for _path, _item in PATHS.items():
 
 
 @cache
-def openapi_document() -> dict[str, Any]:
+def openapi_document(fields: Registry = FIELDS) -> dict[str, Any]:
+    paths = copy.deepcopy(PATHS)
+    paths["/api/v1/search"]["get"]["parameters"] = _search_params(fields)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -421,9 +439,9 @@ def openapi_document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Search Indonesia's public-service innovations.",
         },
-        "paths": PATHS,
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | _record_schemas(fields),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

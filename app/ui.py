@@ -21,40 +21,21 @@ from werkzeug.exceptions import NotFound, RequestURITooLarge
 from app.errors import error_response, uri_too_long_response
 from app.services import services
 from indexer.engines.base import EngineUnavailable, Facets, FacetValue
-from indexer.schema import FACET_FIELDS, KEYWORD_FACETS
-from ranking.query import MAX_DEPTH, SEARCH_PARAMS, QueryError, SearchRequest, parse_search
+from indexer.fields import Registry
+from ranking.query import MAX_DEPTH, QueryError, SearchRequest, parse_search, search_params
 from ranking.search import SearchResponse
 from ranking.similar import display_label, similar
 
 bp = Blueprint("ui", __name__)
 SIMILAR_SIZE = 6
 PAGE_WINDOW = 2
-FILTER_PARAMS = (*KEYWORD_FACETS, "year_from", "year_to", "digital")
-
-FIELD_LABELS = {
+# Labels of the search options; the fields' labels come from the field registry.
+OPTION_LABELS = {
     "q": "Kata kunci",
     "mode": "Mode pencarian",
     "page": "Halaman",
     "size": "Jumlah per halaman",
     "sort": "Urutan",
-    "province": "Provinsi",
-    "regency_city": "Kabupaten/Kota",
-    "sector": "Sektor",
-    "agency_level": "Tingkat instansi",
-    "source_program": "Program",
-    "year": "Tahun",
-    "year_from": "Dari tahun",
-    "year_to": "Sampai tahun",
-    "digital": "Digital",
-}
-AGENCY_LEVEL_LABELS = {
-    "kementerian": "Kementerian",
-    "lembaga": "Lembaga",
-    "provinsi": "Provinsi",
-    "kabupaten": "Kabupaten",
-    "kota": "Kota",
-    "bumn": "BUMN",
-    "bumd": "BUMD",
 }
 # Modes named by what an officer gets, not how the engine finds it; the hint says it in
 # one line (the selector's title: a tooltip, and its description for screen readers).
@@ -71,12 +52,28 @@ MODE_HINTS = {
 SORT_LABELS = {"relevance": "Paling relevan", "year": "Tahun terbaru"}
 
 
+def _fields() -> Registry:
+    return services().engine.fields
+
+
+def field_labels(fields: Registry) -> dict[str, str]:
+    """Every parameter's and field's Indonesian label ("year_from" is "Dari tahun")."""
+    labels = dict(OPTION_LABELS)
+    for spec in fields:
+        labels[spec.name] = spec.label
+        if spec.facet == "range":
+            low, high = spec.params
+            labels |= {low: f"Dari {spec.label.lower()}", high: f"Sampai {spec.label.lower()}"}
+    return labels
+
+
 def value_label(name: str, value: FacetValue | None) -> str:
     """How a facet value reads in the interface (stored values stay untouched)."""
-    if name == "digital":
+    spec = _fields()[name]
+    if spec.kind == "boolean":
         return "Ya" if value in (True, "true") else "Tidak"
-    if name == "agency_level":
-        return AGENCY_LEVEL_LABELS.get(str(value), str(value))
+    if spec.value_labels:
+        return spec.value_label(value)
     return display_label(str(value or ""))
 
 
@@ -89,7 +86,8 @@ class PageState:
     @classmethod
     def from_request(cls) -> PageState:
         """Known, non-empty parameters only, so generated links stay short."""
-        kept = [(k, v) for k, v in request.args.items(multi=True) if k in SEARCH_PARAMS and v]
+        known = search_params(_fields())
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k in known and v]
         return cls(MultiDict(kept))
 
     def url(self, args: MultiDict[str, str]) -> str:
@@ -149,33 +147,33 @@ class Relaxation:
     url: str
 
 
-def active_chips(req: SearchRequest, state: PageState) -> list[Chip]:
+def active_chips(req: SearchRequest, state: PageState, labels: dict[str, str]) -> list[Chip]:
     chips = [
-        Chip(FIELD_LABELS[name], value_label(name, value), state.without(name, value))
+        Chip(labels[name], value_label(name, value), state.without(name, value))
         for name, values in req.filters.terms.items()
         for value in values
     ]
     for name in ("year_from", "year_to"):
         if (year := getattr(req.filters, name)) is not None:
-            chips.append(Chip(FIELD_LABELS[name], str(year), state.without_fields(name)))
+            chips.append(Chip(labels[name], str(year), state.without_fields(name)))
     if req.filters.digital is not None:
         digital = value_label("digital", req.filters.digital)
-        chips.append(Chip(FIELD_LABELS["digital"], digital, state.without_fields("digital")))
+        chips.append(Chip(labels["digital"], digital, state.without_fields("digital")))
     return chips
 
 
-def facet_groups(req: SearchRequest, facets: Facets) -> list[FacetGroup]:
+def facet_groups(req: SearchRequest, facets: Facets, fields: Registry) -> list[FacetGroup]:
     """Checkbox groups; a chosen value stays listed even when its count drops to zero,
     otherwise submitting the form would silently drop that filter."""
     groups = []
-    for name in KEYWORD_FACETS:
+    for name in fields.term_facets:
         chosen = req.filters.terms.get(name, ())
         counts = dict(facets.get(name, []))
         values = [*counts, *(v for v in chosen if v not in counts)]
         options = [
             Option(str(v), value_label(name, v), counts.get(v, 0), v in chosen) for v in values
         ]
-        groups.append(FacetGroup(name, FIELD_LABELS[name], options))
+        groups.append(FacetGroup(name, fields[name].label, options))
     return groups
 
 
@@ -192,18 +190,20 @@ def digital_counts(facets: Facets) -> dict[str, int]:
     return {str(v).lower(): c for v, c in facets.get("digital", [])}
 
 
-def relaxations(req: SearchRequest, response: SearchResponse, state: PageState) -> list[Relaxation]:
+def relaxations(
+    req: SearchRequest, response: SearchResponse, state: PageState, fields: Registry
+) -> list[Relaxation]:
     """For an empty page: how many results each active filter field would give if dropped.
 
     Read from the counts the search already made (``total_without``): no extra search.
     """
     out = []
-    for name in FACET_FIELDS:
+    for name in fields.facets:
         if req.filters.without(name) == req.filters:
             continue
-        params = ("year_from", "year_to") if name == "year" else (name,)
         total = response.total_without.get(name, 0)
-        out.append(Relaxation(FIELD_LABELS[name], total, state.without_fields(*params)))
+        label = fields[name].label
+        out.append(Relaxation(label, total, state.without_fields(*fields[name].params)))
     return sorted((r for r in out if r.total), key=lambda r: -r.total)
 
 
@@ -225,26 +225,25 @@ def pages(response: SearchResponse) -> list[int | None]:
     return out
 
 
-def _search_args() -> dict[str, list[str]]:
-    return request.args.to_dict(flat=False)
-
-
 @bp.get("/")
 def search():
-    req = parse_search(_search_args())
-    response = services().search.search(req)
+    # Only known parameters: links shared from chat apps and social sites gain tracking
+    # parameters (fbclid, utm_*), and a person should still see the page.
     state = PageState.from_request()
+    fields = _fields()
+    req = parse_search(state.args.to_dict(flat=False), fields)
+    response = services().search.search(req)
     context: dict[str, Any] = {
         "req": req,
         "response": response,
         "state": state,
-        "chips": active_chips(req, state),
-        "groups": facet_groups(req, response.facets),
+        "chips": active_chips(req, state, field_labels(fields)),
+        "groups": facet_groups(req, response.facets, fields),
         "years": year_options(req, response.facets),
         "digital": digital_counts(response.facets),
         "pages": pages(response),
         "corrected": corrected_query(req.q, response.corrections),
-        "relaxations": relaxations(req, response, state) if not response.total else [],
+        "relaxations": relaxations(req, response, state, fields) if not response.total else [],
     }
     return render_template("search.html", **context)
 
@@ -274,7 +273,7 @@ def rate_limited_page(retry_after: int):
 
 @bp.errorhandler(QueryError)
 def bad_parameter(err: QueryError):
-    label = FIELD_LABELS.get(err.param, err.param)
+    label = field_labels(_fields()).get(err.param, err.param)
     return _error_page(
         400,
         "Parameter tidak valid",
@@ -318,9 +317,10 @@ def uri_too_long(err: RequestURITooLarge):
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
+    fields = _fields()
     return {
-        "FIELD_LABELS": FIELD_LABELS,
-        "FILTER_PARAMS": FILTER_PARAMS,
+        "FIELD_LABELS": field_labels(fields),
+        "FILTER_PARAMS": tuple(fields.params),
         "MODE_LABELS": MODE_LABELS,
         "MODE_HINTS": MODE_HINTS,
         "SORT_LABELS": SORT_LABELS,

@@ -15,10 +15,12 @@ import numpy as np
 
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine, WriteFailed, WriteResult
+from indexer.fields import FIELDS, Registry
+from indexer.normalise import UNENCODABLE, canonical_id, clean_text
 from indexer.readers import RawItem, batched
 from indexer.schema import FieldError, Innovation, Rejection
 from indexer.settings import Settings
-from indexer.validation import UNENCODABLE, canonical_id, clean_text, validate
+from indexer.validation import validate
 
 Progress = Callable[[int], None]
 
@@ -51,7 +53,7 @@ class IngestReport:
         }
 
 
-def mark_duplicate_ids(items: Iterable[RawItem]) -> Iterator[RawItem]:
+def mark_duplicate_ids(items: Iterable[RawItem], fields: Registry = FIELDS) -> Iterator[RawItem]:
     """A record whose id was already seen in this run is rejected, not merged.
 
     Ids are compared as they will be stored, after validation: a given id in its
@@ -60,7 +62,7 @@ def mark_duplicate_ids(items: Iterable[RawItem]) -> Iterator[RawItem]:
     """
     first: dict[str, RawItem] = {}
     for item in items:
-        record = validate(item.data) if item.data is not None else None
+        record = validate(item.data, fields) if item.data is not None else None
         if not isinstance(record, Innovation) or first.setdefault(record.id, item) is item:
             yield item
             continue
@@ -87,7 +89,7 @@ class Ingestor:
 
     def run(self, items: Iterable[RawItem], progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
-        for batch in batched(mark_duplicate_ids(items), self.batch_size):
+        for batch in batched(mark_duplicate_ids(items, self.engine.fields), self.batch_size):
             report.add(self.ingest_batch(batch))
             if progress:
                 progress(len(batch))
@@ -143,7 +145,7 @@ class Ingestor:
 
         if item.data is None:
             return reject([FieldError(item.error_field, item.error or "unreadable")], item.id)
-        outcome = validate(item.data)
+        outcome = validate(item.data, self.engine.fields)
         if isinstance(outcome, list):
             return reject(outcome, _reported_id(item.data.get("id")))
         return outcome

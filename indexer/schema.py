@@ -1,98 +1,63 @@
-"""The innovation record, its closed vocabularies and the facet fields."""
+"""The innovation record as stored and returned, and how a rejected input is reported."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-AGENCY_LEVELS: tuple[str, ...] = (
-    "kementerian",
-    "lembaga",
-    "provinsi",
-    "kabupaten",
-    "kota",
-    "bumn",
-    "bumd",
-)
-
-SECTORS: tuple[str, ...] = (
-    "administrasi kependudukan",
-    "air bersih dan sanitasi",
-    "ekonomi dan UMKM",
-    "infrastruktur dan transportasi",
-    "keamanan dan ketertiban",
-    "kebencanaan",
-    "kesehatan",
-    "ketenagakerjaan",
-    "keuangan daerah dan pajak",
-    "lingkungan hidup",
-    "pariwisata dan budaya",
-    "pendidikan",
-    "pengaduan dan partisipasi masyarakat",
-    "perempuan dan anak",
-    "perizinan dan investasi",
-    "pemerintahan dan tata kelola",
-    "pertanian dan pangan",
-    "sosial dan penanggulangan kemiskinan",
-)
-
-# Facets a search can filter and count on; anything else is never passed to an engine.
-KEYWORD_FACETS: tuple[str, ...] = (
-    "province",
-    "regency_city",
-    "sector",
-    "agency_level",
-    "source_program",
-)
-FACET_FIELDS: tuple[str, ...] = (*KEYWORD_FACETS, "year", "digital")
-
-# Text fields, in the order engines index them, with their BM25 weights.
-TEXT_FIELDS: dict[str, float] = {
-    "title": 2.0,
-    "tags": 2.0,
-    "problem": 2.0,
-    "solution": 1.5,
-    "impact": 1.0,
-    "agency": 1.0,
-    "region": 0.5,
-}
+from indexer.fields import FIELDS, Registry
 
 
-@dataclass(frozen=True, slots=True)
 class Innovation:
-    """One validated, normalised innovation as it is stored and returned."""
+    """One validated, normalised record: the registry's field values, read as attributes.
 
-    id: str
-    title: str
-    agency: str
-    agency_level: str
-    sector: str
-    year: int
-    source_program: str
-    problem: str
-    solution: str
-    province: str | None = None
-    province_code: str | None = None
-    regency_city: str | None = None
-    regency_code: str | None = None
-    award: str | None = None
-    digital: bool = False
-    impact: str | None = None
-    tags: tuple[str, ...] = ()
-    source_url: str | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
+    Immutable (``replace`` makes a changed copy). Which fields it has is the registry's
+    business (indexer/fields.py), so a deployment's extra field needs no change here.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: Any) -> None:
+        """Fields not given take their registry default (validation gives them all)."""
+        object.__setattr__(self, "_values", _DEFAULTS | values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"an innovation has no field {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("innovations are immutable; use replace()")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Innovation) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._values.items()))
+
+    def __repr__(self) -> str:
+        return f"Innovation(id={self._values.get('id')!r}, title={self._values.get('title')!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self._values,))
+
+    def replace(self, **changes: Any) -> Innovation:
+        return Innovation(**(self._values | changes))
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["tags"] = list(self.tags)
-        return data
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self._values.items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Innovation:
-        return cls(**{**data, "tags": tuple(data.get("tags") or ())})
+    def from_dict(cls, data: dict[str, Any], registry: Registry = FIELDS) -> Innovation:
+        """A stored record back; fields it was stored without get their defaults."""
+        values = {f.name: data.get(f.name, f.default) for f in registry}
+        for f in registry:
+            if f.kind == "list":
+                values[f.name] = tuple(values[f.name] or ())
+        return cls(**values)
 
     def embedding_text(self) -> str:
         """The text a record is embedded from: its name, its concepts and the problem it
@@ -100,19 +65,23 @@ class Innovation:
         out the solution's wording ranks better in every query kind (bench/relevance)."""
         return f"{self.title}. {'; '.join(self.tags)}. {self.problem}"
 
-    def field_text(self, name: str) -> str:
-        """Plain text of one indexed field (``region`` and ``tags`` are composed)."""
-        if name == "tags":
-            return " ; ".join(self.tags)
-        if name == "region":
-            return " ".join(p for p in (self.regency_city, self.province) if p)
-        return getattr(self, name) or ""
+    def field_text(self, name: str, registry: Registry = FIELDS) -> str:
+        """Plain text of one keyword-searched field."""
+        return registry[name].text(self._values.get(name))
 
     def fingerprint(self) -> str:
         """Hash of the content (timestamps excluded): equal means re-ingest is a no-op."""
         data = self.to_dict()
-        del data["created_at"], data["updated_at"]
+        data.pop("created_at", None)
+        data.pop("updated_at", None)
         return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+_DEFAULTS = {f.name: f.default for f in FIELDS}
+
+
+def _restore(values: dict[str, Any]) -> Innovation:
+    return Innovation(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,25 @@
-"""Search parameters parsed and checked once, before any engine sees them.
+"""Request parameters parsed and checked once, before any engine sees them: one parser
+per request type, shared by the JSON API and the pages.
 
-Only whitelisted fields become filters, and user text only ever reaches an engine as
-plain text to analyse, never as query syntax.
+Only the field registry's facets become filters, and user text only ever reaches an
+engine as plain text to analyse, never as query syntax.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
-from indexer import regions
 from indexer.engines.base import Filters
-from indexer.schema import KEYWORD_FACETS
-from indexer.validation import clean_text, normalise_sector, parse_bool
+from indexer.fields import FIELDS, Registry
+from indexer.normalise import clean_text, parse_bool
 
 Mode = Literal["lexical", "semantic", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "semantic", "hybrid")
 SORTS = ("relevance", "year")
+Args = Mapping[str, Sequence[str]]  # query-string parameters: name -> values
 MAX_QUERY_CHARS = 500
 MAX_SIZE = 100
 MAX_DEPTH = 1000
@@ -27,9 +28,7 @@ MAX_SIMILAR = 50
 # ASCII digits only: str.isdigit() and int() also take "²", "٣", " 3", "+3" and "1_0".
 INTEGER = re.compile(r"[0-9]+")
 SIMILAR_PARAMS = frozenset({"size", "other_regions"})
-SEARCH_PARAMS = frozenset(
-    {"q", "mode", "page", "size", "sort", "year_from", "year_to", "digital", *KEYWORD_FACETS}
-)
+SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort"})
 
 
 class QueryError(ValueError):
@@ -55,40 +54,26 @@ class SearchRequest:
         return self.page * self.size
 
 
-def _canonical_region(kind: Callable[[str], regions.Region]) -> Callable[[str], str]:
-    def canonical(value: str) -> str:
-        try:
-            return kind(value).name
-        except regions.RegionError:
-            return value
-
-    return canonical
-
-
-def _canonical_sector(value: str) -> str:
-    try:
-        return normalise_sector(value)
-    except ValueError:
-        return value
-
-
-_CANONICAL: dict[str, Callable[[str], str]] = {
-    "province": _canonical_region(regions.province),
-    "regency_city": _canonical_region(regions.regency_city),
-    "sector": _canonical_sector,
-    "agency_level": str.lower,
-}
-
-
 @dataclass(frozen=True)
 class SimilarRequest:
     size: int = 5
     other_regions: bool = False
 
 
-def _int(
-    args: Mapping[str, Sequence[str]], name: str, default: int | None, low: int, high: int
-) -> int | None:
+def search_params(fields: Registry = FIELDS) -> frozenset[str]:
+    """Every parameter a search takes: the options plus the registry's filters."""
+    return SEARCH_OPTIONS | frozenset(fields.params)
+
+
+def known_args(args: Args, allowed: frozenset[str]) -> Args:
+    """The parameters, or a QueryError naming the first unknown one."""
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise QueryError(unknown[0], f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
+    return args
+
+
+def _int(args: Args, name: str, default: int | None, low: int, high: int) -> int | None:
     """The parameter's last value as an integer in [low, high]; absent or empty: default."""
     values = args.get(name) or []
     if not values or values[-1] == "":
@@ -101,15 +86,16 @@ def _int(
     return int(value)
 
 
-def _choice(args: Mapping[str, Sequence[str]], name: str, options: Sequence[str]) -> str:
+def _choice(args: Args, name: str, options: Sequence[str], default: str) -> str:
+    """The parameter's last value, one of ``options``; absent or empty: ``default``."""
     values = args.get(name) or []
-    value = values[-1] if values and values[-1] else options[-1 if name == "mode" else 0]
+    value = values[-1] if values and values[-1] else default
     if value not in options:
         raise QueryError(name, f"must be one of {', '.join(options)}, got {value!r}")
     return value
 
 
-def _flag(args: Mapping[str, Sequence[str]], name: str) -> bool | None:
+def _flag(args: Args, name: str) -> bool | None:
     """The parameter's last value as true/false; absent or empty: None."""
     value = (args.get(name) or [""])[-1]
     try:
@@ -118,15 +104,16 @@ def _flag(args: Mapping[str, Sequence[str]], name: str) -> bool | None:
         raise QueryError(name, f"must be true or false, got {value!r}") from None
 
 
-def parse_filters(args: Mapping[str, Sequence[str]]) -> Filters:
+def parse_filters(args: Args, fields: Registry = FIELDS) -> Filters:
+    """Term facets as their stored spellings ("Kab. Banyuwangi" is "Kabupaten
+    Banyuwangi"), the year range and the digital flag."""
     terms: dict[str, tuple[str, ...]] = {}
-    for name in KEYWORD_FACETS:
+    for name in fields.term_facets:
         values = [v for v in (clean_text(v) for v in args.get(name) or []) if v]
         if len(values) > MAX_VALUES:
             raise QueryError(name, f"at most {MAX_VALUES} values, got {len(values)}")
         if values:
-            canonical = _CANONICAL.get(name, str)
-            terms[name] = tuple(dict.fromkeys(canonical(v) for v in values))
+            terms[name] = tuple(dict.fromkeys(fields[name].canonical(v) for v in values))
     year_from = _int(args, "year_from", None, 1900, 2100)
     year_to = _int(args, "year_to", None, 1900, 2100)
     if year_from and year_to and year_from > year_to:
@@ -134,27 +121,30 @@ def parse_filters(args: Mapping[str, Sequence[str]]) -> Filters:
     return Filters(terms, year_from, year_to, _flag(args, "digital"))
 
 
-def parse_search(args: Mapping[str, Sequence[str]]) -> SearchRequest:
-    """Turn query-string parameters (name -> list of values) into a SearchRequest."""
+def parse_search(args: Args, fields: Registry = FIELDS) -> SearchRequest:
+    """Turn query-string parameters into a SearchRequest; an unknown parameter is a 400.
+    Defaults are SearchRequest's."""
+    known_args(args, search_params(fields))
     q = " ".join((args.get("q") or [""])[-1].split())
     if len(q) > MAX_QUERY_CHARS:
         raise QueryError("q", f"at most {MAX_QUERY_CHARS} characters, got {len(q)}")
-    size = _int(args, "size", 10, 1, MAX_SIZE) or 10
-    page = _int(args, "page", 1, 1, MAX_DEPTH) or 1
+    size = _int(args, "size", SearchRequest.size, 1, MAX_SIZE) or SearchRequest.size
+    page = _int(args, "page", SearchRequest.page, 1, MAX_DEPTH) or SearchRequest.page
     if page * size > MAX_DEPTH:
         raise QueryError("page", f"page x size must be at most {MAX_DEPTH}")
     return SearchRequest(
         q=q,
-        mode=_choice(args, "mode", MODES),  # type: ignore[arg-type]
-        filters=parse_filters(args),
+        mode=cast(Mode, _choice(args, "mode", MODES, SearchRequest.mode)),
+        filters=parse_filters(args, fields),
         page=page,
         size=size,
-        sort=_choice(args, "sort", SORTS),
+        sort=_choice(args, "sort", SORTS, SearchRequest.sort),
     )
 
 
-def parse_similar(args: Mapping[str, Sequence[str]]) -> SimilarRequest:
+def parse_similar(args: Args) -> SimilarRequest:
     """Parameters of "more like this": how many, and whether to prefer other regions."""
+    known_args(args, SIMILAR_PARAMS)
     return SimilarRequest(
         size=_int(args, "size", SimilarRequest.size, 1, MAX_SIMILAR) or SimilarRequest.size,
         other_regions=bool(_flag(args, "other_regions")),

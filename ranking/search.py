@@ -11,26 +11,12 @@ import numpy as np
 
 from indexer.embeddings import MINILM, Embedder, canonical_name, check_model
 from indexer.engines.base import Engine, FacetCounts, Facets, Filters, Hit, MatchQuery
+from indexer.fields import Registry
 from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.fusion import reciprocal_rank_fusion, score_fusion
 from ranking.highlight import snippet
 from ranking.query import SearchRequest
-
-RESULT_FIELDS = (
-    "id",
-    "title",
-    "agency",
-    "agency_level",
-    "province",
-    "regency_city",
-    "sector",
-    "year",
-    "source_program",
-    "award",
-    "digital",
-)
-
 
 # Scores within this of a threshold count as reaching it: the engines add float32 and
 # float64 numbers, and a record exactly at the cut must match on both.
@@ -133,8 +119,12 @@ class SearchResponse:
         }
 
 
-def result_card(record: Innovation, score: float, terms: set[str]) -> dict[str, Any]:
-    card = {name: getattr(record, name) for name in RESULT_FIELDS}
+def result_card(
+    record: Innovation, score: float, terms: set[str], fields: Registry
+) -> dict[str, Any]:
+    """What a result list shows of a record: the id, the registry's card fields, a
+    passage with the matched words marked, and the score."""
+    card = {name: getattr(record, name) for name in ("id", *fields.card_fields)}
     return card | {"snippet": snippet(record, terms, analyzer()), "score": round(score, 6)}
 
 
@@ -159,7 +149,11 @@ class SearchService:
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
         ids = [h.id for h in page]
         records = ranking.records or (self.engine.get_many(ids) if ids else {})
-        results = [result_card(records[h.id], h.score, terms) for h in page if h.id in records]
+        results = [
+            result_card(records[h.id], h.score, terms, self.engine.fields)
+            for h in page
+            if h.id in records
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(
             counts.total,

@@ -136,7 +136,8 @@ def _content(pairs: Iterable[tuple[str, str]], exclude: frozenset[str]) -> dict[
 @lru_cache(maxsize=4096)
 def concepts(record: Innovation) -> Concepts:
     """A record's concepts; cached, since a popular record is compared again and again."""
-    region = frozenset(s for _, s in _stem_pairs(record.field_text("region")))
+    places = " ".join(p for p in (record.regency_city, record.province) if p)
+    region = frozenset(s for _, s in _stem_pairs(places))
     key = _stem_pairs(" ".join([*record.tags, record.title, record.problem]))
     headline = _content(_stem_pairs(" ".join([*record.tags, record.title])), region)
     tags = tuple(Tag(text, tuple(_stem_pairs(text))) for text in record.tags)
@@ -294,7 +295,9 @@ def similar(
     results = []
     for hit, other in rank(source, pairs, tuning, other_regions)[:size]:
         reason = explain(source, other)
-        card = result_card(other, hit.score, shared_stems(concepts(source), concepts(other)))
+        card = result_card(
+            other, hit.score, shared_stems(concepts(source), concepts(other)), service.engine.fields
+        )
         results.append(
             card
             | {

@@ -30,8 +30,9 @@ from app import create_app
 from app.cli import sample_path
 from bench.relevance.metrics import match_set, mrr, ndcg, recall
 from indexer.embeddings import DEFAULT_MODEL, MINILM, Embedder
+from indexer.fields import FIELDS
 from indexer.readers import read_file
-from indexer.schema import TEXT_FIELDS, Innovation
+from indexer.schema import Innovation
 from indexer.settings import Settings
 from indexer.text import raw_tokens
 from indexer.validation import validate
@@ -91,10 +92,11 @@ def api_ranker(client, mode: str) -> Ranker:
 def baseline_ranker(records: list[Innovation]) -> Ranker:
     """Plain BM25 over raw words (FTS5 defaults), filters applied afterwards."""
     db = sqlite3.connect(":memory:")
-    db.execute(f"CREATE VIRTUAL TABLE t USING fts5(id UNINDEXED, {', '.join(TEXT_FIELDS)})")
+    texts = FIELDS.text_weights
+    db.execute(f"CREATE VIRTUAL TABLE t USING fts5(id UNINDEXED, {', '.join(texts)})")
     db.executemany(
-        f"INSERT INTO t VALUES ({', '.join('?' * (len(TEXT_FIELDS) + 1))})",
-        [(r.id, *(r.field_text(f) for f in TEXT_FIELDS)) for r in records],
+        f"INSERT INTO t VALUES ({', '.join('?' * (len(texts) + 1))})",
+        [(r.id, *(r.field_text(f) for f in texts)) for r in records],
     )
     by_id = {r.id: r for r in records}
 

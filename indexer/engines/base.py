@@ -15,7 +15,8 @@ from typing import Literal, Protocol
 import numpy as np
 
 from indexer.embeddings import Embedder, ModelInfo
-from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, Innovation
+from indexer.fields import Registry
+from indexer.schema import Innovation
 from indexer.text import analyzer
 
 # A term is matched in every text field: OpenSearch counts terms x fields against its
@@ -51,11 +52,6 @@ class Filters:
     year_from: int | None = None
     year_to: int | None = None
     digital: bool | None = None
-
-    def __post_init__(self) -> None:
-        unknown = set(self.terms) - set(KEYWORD_FACETS)
-        if unknown:
-            raise ValueError(f"not a filterable field: {', '.join(sorted(unknown))}")
 
     def without(self, name: str) -> Filters:
         """The same filters minus one facet field (for disjunctive facet counts)."""
@@ -133,6 +129,7 @@ class WriteResult:
 
 class Engine(Protocol):
     name: str
+    fields: Registry  # the record fields it stores, filters and counts
 
     def model_info(self) -> ModelInfo | None: ...
 
@@ -169,7 +166,7 @@ class Engine(Protocol):
         self,
         match: MatchQuery,
         filters: Filters,
-        fields: Sequence[str] = FACET_FIELDS,
+        fields: Sequence[str] | None = None,  # None: every facet of the registry
         candidates: Sequence[str] = (),
     ) -> FacetCounts: ...
 

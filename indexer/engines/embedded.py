@@ -48,21 +48,27 @@ from indexer.engines.base import (
     utc_now,
     write_status,
 )
+from indexer.fields import FIELDS, Registry
 from indexer.fuzzy import corrections
-from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
+from indexer.schema import Innovation
 from indexer.text import analyzer
 
 DB_NAME = "jippnas.sqlite3"  # the first store file; reindex writes jippnas-000002.sqlite3, ...
 CURRENT = "CURRENT"  # names the live store file once a reindex has swapped it
 COPY_BATCH = 256
-SCHEMA = f"""
+
+
+def _schema(fields: Registry) -> str:
+    """The store's tables: one keyword column per term facet, one FTS5 column per
+    keyword-searched field (both from the field registry)."""
+    return f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     data TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
-    {", ".join(f"{f} TEXT" for f in KEYWORD_FACETS)},
+    {", ".join(f"{f} TEXT" for f in fields.term_facets)},
     year INTEGER NOT NULL,
     digital INTEGER NOT NULL,
     vector BLOB NOT NULL,
@@ -70,16 +76,21 @@ CREATE TABLE IF NOT EXISTS docs (
     updated_at TEXT NOT NULL
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    {", ".join(TEXT_FIELDS)}, tokenize = 'unicode61 remove_diacritics 2'
+    {", ".join(fields.text_weights)}, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
 """
+
+
 POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
 GET_CHUNK = 500  # ids per SELECT ... IN (...), under SQLite's variable limit
 Generation = tuple[str, int]  # store file and its write counter
 Postings = tuple[np.ndarray, np.ndarray]  # rows holding a term, and its BM25 part there
-BM25 = f"bm25(docs_fts, {', '.join(str(w) for w in TEXT_FIELDS.values())})"
+
+
+def _bm25(fields: Registry) -> str:
+    return f"bm25(docs_fts, {', '.join(str(w) for w in fields.text_weights.values())})"
 
 
 @dataclass
@@ -144,10 +155,11 @@ class EmbeddedEngine:
 
     name = "embedded"
 
-    def __init__(self, data_dir: Path, file: str | None = None) -> None:
+    def __init__(self, data_dir: Path, file: str | None = None, fields: Registry = FIELDS) -> None:
         """``file`` pins one store file (a reindex fills its new file through it)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
+        self.fields = fields
         self._pinned = file
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -177,7 +189,7 @@ class EmbeddedEngine:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(SCHEMA)
+            conn.executescript(_schema(self.fields))
             self._local.conn, self._local.file = conn, path
         return conn
 
@@ -217,12 +229,12 @@ class EmbeddedEngine:
     def _load(self, generation: Generation) -> _Snapshot:
         db = self._db()
         rows = db.execute(
-            f"SELECT rowid, id, {', '.join(KEYWORD_FACETS)}, year, digital, vector "
+            f"SELECT rowid, id, {', '.join(self.fields.term_facets)}, year, digital, vector "
             "FROM docs ORDER BY rowid"
         ).fetchall()
         codes: dict[str, np.ndarray] = {}
         values: dict[str, list[str]] = {}
-        for i, name in enumerate(KEYWORD_FACETS, start=2):
+        for i, name in enumerate(self.fields.term_facets, start=2):
             column = [r[i] for r in rows]
             values[name] = sorted({v for v in column if v is not None})
             index = {v: c for c, v in enumerate(values[name])}
@@ -260,7 +272,10 @@ class EmbeddedEngine:
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
     ) -> list[WriteResult]:
         check_vectors(records, vectors, model)
-        texts = [[analyzer().analyze(r.field_text(f)) for f in TEXT_FIELDS] for r in records]
+        texts = [
+            [analyzer().analyze(r.field_text(f, self.fields)) for f in self.fields.text_weights]
+            for r in records
+        ]
         with self._writing() as db:
             check_model(self.model_info(), model)
             db.executemany(
@@ -310,7 +325,7 @@ class EmbeddedEngine:
             record.id,
             json.dumps(data, ensure_ascii=False),
             record.fingerprint(),
-            *(getattr(record, f) for f in KEYWORD_FACETS),
+            *(getattr(record, f) for f in self.fields.term_facets),
             record.year,
             int(record.digital),
             np.asarray(vector, np.float32).tobytes(),
@@ -322,12 +337,12 @@ class EmbeddedEngine:
             db.execute("DELETE FROM docs_fts WHERE rowid = ?", (old[0],))
         marks = ", ".join("?" * len(columns))
         cursor = db.execute(
-            f"INSERT INTO docs (id, data, fingerprint, {', '.join(KEYWORD_FACETS)}, year, "
+            f"INSERT INTO docs (id, data, fingerprint, {', '.join(self.fields.term_facets)}, year, "
             f"digital, vector, created_at, updated_at) VALUES ({marks})",
             columns,
         )
         db.execute(
-            f"INSERT INTO docs_fts (rowid, {', '.join(TEXT_FIELDS)}) "
+            f"INSERT INTO docs_fts (rowid, {', '.join(self.fields.text_weights)}) "
             f"VALUES (?, {', '.join('?' * len(text))})",
             (cursor.lastrowid, *text),
         )
@@ -354,7 +369,7 @@ class EmbeddedEngine:
         old, model = self.path, embedder.info
         reembed = self.model_info() != model
         new = _remove_store(self.data_dir / _next_name(old.name))  # leftovers of a crash
-        target = EmbeddedEngine(self.data_dir, file=new.name)
+        target = EmbeddedEngine(self.data_dir, file=new.name, fields=self.fields)
         try:
             last = self._copy(target, 0, embedder if reembed else None, model)
             with self._writing():  # writers wait here until the swap is done
@@ -387,7 +402,7 @@ class EmbeddedEngine:
             )
             .fetchall()
         ):
-            records = [Innovation.from_dict(json.loads(r[1])) for r in rows]
+            records = [Innovation.from_dict(json.loads(r[1]), self.fields) for r in rows]
             vectors = (
                 embedder.encode([r.embedding_text() for r in records])
                 if embedder
@@ -413,7 +428,7 @@ class EmbeddedEngine:
             for record_id, data in db.execute(
                 f"SELECT id, data FROM docs WHERE id IN ({marks})", chunk
             ):
-                found[record_id] = Innovation.from_dict(json.loads(data))
+                found[record_id] = Innovation.from_dict(json.loads(data), self.fields)
         return found
 
     def get_vector(self, record_id: str) -> np.ndarray | None:
@@ -473,7 +488,10 @@ class EmbeddedEngine:
         """
         rows = (
             self._db()
-            .execute(f"SELECT rowid, {BM25} FROM docs_fts WHERE docs_fts MATCH ?", (f'"{term}"',))
+            .execute(
+                f"SELECT rowid, {_bm25(self.fields)} FROM docs_fts WHERE docs_fts MATCH ?",
+                (f'"{term}"',),
+            )
             .fetchall()
         )
         return (
@@ -525,9 +543,10 @@ class EmbeddedEngine:
         self,
         match: MatchQuery,
         filters: Filters,
-        fields: Sequence[str] = FACET_FIELDS,
+        fields: Sequence[str] | None = None,
         candidates: Sequence[str] = (),
     ) -> FacetCounts:
+        fields = self.fields.facets if fields is None else fields
         snap, matched = self._match_set(match)
         rows = {name: matched & snap.mask(filters.without(name)) for name in fields}
         return FacetCounts(

@@ -2,7 +2,7 @@
 
 Lexical matching runs on the Python analyzer's output, indexed into whitespace-analysed
 copies of the text fields (``analysed.*``), so both engines match exactly the same
-records for a query and correct the same typos. The raw text fields also carry an
+records for a query and correct the same typos. The raw text fields (``text.*``) carry an
 Indonesian analyzer (same synonyms and stopwords) for ad-hoc queries and dashboards.
 Vectors live in a Lucene HNSW ``knn_vector`` (cosine); the index ``_meta`` records the
 embedding model that built it, so another model is refused.
@@ -15,7 +15,6 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -43,8 +42,9 @@ from indexer.engines.base import (
     utc_now,
     write_status,
 )
+from indexer.fields import FIELDS, Registry
 from indexer.fuzzy import closest, max_edits
-from indexer.schema import FACET_FIELDS, KEYWORD_FACETS, TEXT_FIELDS, Innovation
+from indexer.schema import Innovation
 from indexer.text import analyzer, stopwords, synonym_lines
 
 ANALYZER = "jippnas_indonesian"
@@ -54,7 +54,6 @@ SUGGESTIONS = 10
 # In-flight searches that resolved the alias before a swap finish on the old index.
 DRAIN_SECONDS = 1.0
 BUSY_STATUSES = (429, 502, 503, 504)
-FIELD_BOOSTS = [f"analysed.{name}^{boost}" for name, boost in TEXT_FIELDS.items()]
 SCORE_ORDER = [{"_score": "desc"}, {"id": "asc"}]
 SUGGEST = {  # candidates only; indexer.fuzzy.closest picks exactly like the embedded engine
     "field": "vocabulary",
@@ -104,8 +103,11 @@ def index_settings() -> dict[str, Any]:
     }
 
 
-def index_mappings(model: ModelInfo) -> dict[str, Any]:
+def index_mappings(model: ModelInfo, fields: Registry = FIELDS) -> dict[str, Any]:
+    """Strict mapping from the field registry: a keyword per term facet, the text fields
+    analysed twice (by OpenSearch, and as our analyser's terms for exact BM25 parity)."""
     keyword = {"type": "keyword"}
+    text = {"type": "text", "analyzer": ANALYZER}
     analysed = {"type": "text", "analyzer": "whitespace", "copy_to": "vocabulary"}
     return {
         "dynamic": "strict",
@@ -114,11 +116,11 @@ def index_mappings(model: ModelInfo) -> dict[str, Any]:
             "id": keyword,
             "fingerprint": {"type": "keyword", "index": False},
             "data": {"type": "object", "enabled": False},
-            **{name: keyword for name in KEYWORD_FACETS},
+            **{name: keyword for name in fields.term_facets},
             "year": {"type": "integer"},
             "digital": {"type": "boolean"},
-            **{name: {"type": "text", "analyzer": ANALYZER} for name in TEXT_FIELDS},
-            "analysed": {"properties": {name: analysed for name in TEXT_FIELDS}},
+            "text": {"properties": {name: text for name in fields.text_weights}},
+            "analysed": {"properties": {name: analysed for name in fields.text_weights}},
             "vocabulary": {
                 "type": "text",
                 "analyzer": "whitespace",
@@ -134,17 +136,20 @@ def index_mappings(model: ModelInfo) -> dict[str, Any]:
     }
 
 
-def document(record: Innovation, vector: Sequence[float] | np.ndarray) -> dict[str, Any]:
+def document(
+    record: Innovation, vector: Sequence[float] | np.ndarray, fields: Registry = FIELDS
+) -> dict[str, Any]:
     """The indexed form of a record (``data`` is what ``get`` gives back)."""
+    texts = {name: record.field_text(name, fields) for name in fields.text_weights}
     return {
         "id": record.id,
         "fingerprint": record.fingerprint(),
         "data": record.to_dict(),
-        **{name: getattr(record, name) for name in KEYWORD_FACETS},
+        **{name: getattr(record, name) for name in fields.term_facets},
         "year": record.year,
         "digital": record.digital,
-        **{name: record.field_text(name) for name in TEXT_FIELDS},
-        "analysed": {name: analyzer().analyze(record.field_text(name)) for name in TEXT_FIELDS},
+        "text": texts,
+        "analysed": {name: analyzer().analyze(text) for name, text in texts.items()},
         "vector": np.asarray(vector, np.float32).tolist(),
     }
 
@@ -169,14 +174,14 @@ def _restriction(filters: Filters, exclude: Sequence[str] = ()) -> dict[str, Any
     return {"bool": query}
 
 
-def _text_query(terms: list[str]) -> dict[str, Any]:
+def _text_query(terms: list[str], fields: Registry) -> dict[str, Any]:
     """Any analysed term in any field; fields weighted like the embedded BM25."""
     if not terms:
         return {"match_none": {}}
     return {
         "multi_match": {
             "query": " ".join(terms),
-            "fields": FIELD_BOOSTS,
+            "fields": [f"analysed.{name}^{w}" for name, w in fields.text_weights.items()],
             "type": "most_fields",
             "operator": "or",
         }
@@ -236,8 +241,11 @@ class OpenSearchEngine:
 
     name = "opensearch"
 
-    def __init__(self, url: str, alias: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str, alias: str, timeout: float = 30.0, fields: Registry = FIELDS
+    ) -> None:
         self.alias = alias
+        self.fields = fields
         parts = urlsplit(url)
         self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
         self.client = OpenSearch(
@@ -292,7 +300,10 @@ class OpenSearchEngine:
         return f"{self.alias}-{last + 1:06d}"
 
     def _create(self, index: str, model: ModelInfo, with_alias: bool) -> None:
-        body: dict[str, Any] = {"settings": index_settings(), "mappings": index_mappings(model)}
+        body: dict[str, Any] = {
+            "settings": index_settings(),
+            "mappings": index_mappings(model, self.fields),
+        }
         if with_alias:
             body["aliases"] = {self.alias: {}}
         self.client.indices.create(index=index, body=body)
@@ -334,8 +345,10 @@ class OpenSearchEngine:
             results.append(WriteResult(record.id, status))
             if status != "unchanged":
                 created = previous["data"]["created_at"] if previous else now
-                stamped = replace(record, created_at=created, updated_at=now)
-                actions.append({"_id": record.id, "_source": document(stamped, vector)})
+                stamped = record.replace(created_at=created, updated_at=now)
+                actions.append(
+                    {"_id": record.id, "_source": document(stamped, vector, self.fields)}
+                )
         self._write(actions, old, len(records))
         return results
 
@@ -383,7 +396,7 @@ class OpenSearchEngine:
     @_guarded
     def get_many(self, ids: Sequence[str]) -> dict[str, Innovation]:
         sources = self._sources(list(dict.fromkeys(ids)), ["data"])
-        return {i: Innovation.from_dict(s["data"]) for i, s in sources.items()}
+        return {i: Innovation.from_dict(s["data"], self.fields) for i, s in sources.items()}
 
     @_guarded
     def get_vector(self, record_id: str) -> np.ndarray | None:
@@ -421,7 +434,10 @@ class OpenSearchEngine:
         resp = self._search(
             {
                 "query": {
-                    "bool": {"must": [_text_query(query.terms)], **_restriction(filters)["bool"]}
+                    "bool": {
+                        "must": [_text_query(query.terms, self.fields)],
+                        **_restriction(filters)["bool"],
+                    }
                 },
                 "size": max(k, 0),
                 "sort": SCORE_ORDER,
@@ -482,7 +498,7 @@ class OpenSearchEngine:
             words = query_terms(match.text, self._corrections).words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
-                {"constant_score": {"filter": _text_query(list(word)), "boost": share}}
+                {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}
                 for word in words
             ]
         threshold = match.threshold
@@ -515,10 +531,11 @@ class OpenSearchEngine:
         self,
         match: MatchQuery,
         filters: Filters,
-        fields: Sequence[str] = FACET_FIELDS,
+        fields: Sequence[str] | None = None,
         candidates: Sequence[str] = (),
     ) -> FacetCounts:
         """Each field counted under the query and the other fields' filters (disjunctive)."""
+        fields = self.fields.facets if fields is None else fields
         aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
         for name in fields:
             aggs[name] = {
@@ -594,14 +611,18 @@ class OpenSearchEngine:
         self, hits: Iterable[dict[str, Any]], target: str, embedder: Embedder | None
     ) -> Iterator[dict[str, Any]]:
         for chunk in _chunks(hits, BULK_CHUNK):
-            records = [Innovation.from_dict(h["_source"]["data"]) for h in chunk]
+            records = [Innovation.from_dict(h["_source"]["data"], self.fields) for h in chunk]
             vectors: Sequence[Any] = (
                 embedder.encode([r.embedding_text() for r in records])
                 if embedder
                 else [h["_source"]["vector"] for h in chunk]
             )
             for record, vector in zip(records, vectors, strict=True):
-                yield {"_index": target, "_id": record.id, "_source": document(record, vector)}
+                yield {
+                    "_index": target,
+                    "_id": record.id,
+                    "_source": document(record, vector, self.fields),
+                }
 
     @_guarded
     def drop(self) -> None:

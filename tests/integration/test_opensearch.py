@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +134,7 @@ def test_refused_record_rolls_back_the_whole_batch(fresh, embedded_sample, embed
     vectors = np.stack([embedded_sample.get_vector(i) for i in ids])
     fresh.upsert(records[:1], vectors[:1], embedder.info)
     before = fresh.get(ids[0])
-    batch = [replace(records[0], title="Diubah"), records[1], replace(records[2], year="kemarin")]
+    batch = [records[0].replace(title="Diubah"), records[1], records[2].replace(year="kemarin")]
     with pytest.raises(WriteFailed, match=ids[2]) as failure:
         fresh.upsert(batch, vectors, embedder.info)
     assert [record_id for record_id, _ in failure.value.errors] == [ids[2]]
@@ -228,7 +227,7 @@ def test_ingest_rejects_refused_records_and_stores_the_rest(fresh, embedded_samp
     ids = [h.id for h in embedded_sample.browse(Filters(), 3)]
     records = [embedded_sample.get(i) for i in ids]
     vectors = np.stack([embedded_sample.get_vector(i) for i in ids])
-    batch = [(1, records[0]), (2, replace(records[1], year="kemarin")), (3, records[2])]
+    batch = [(1, records[0]), (2, records[1].replace(year="kemarin")), (3, records[2])]
     report = IngestReport()
     written = Ingestor(fresh, embedder)._store(batch, vectors, report)
     assert [(p, r.status) for p, r in written] == [(1, "created"), (3, "created")]

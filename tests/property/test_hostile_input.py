@@ -9,7 +9,6 @@ a field and a reason.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import itertools
 import json
@@ -21,18 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli import write_rejections
+from indexer import fields as registry
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_bytes
-from indexer.schema import Innovation
-from ranking.query import SEARCH_PARAMS
+from ranking.query import search_params
 
 # Every field a record can be given (codes and timestamps are derived, never read).
-FIELDS = tuple(
-    f.name
-    for f in dataclasses.fields(Innovation)
-    if f.name not in ("province_code", "regency_code", "created_at", "updated_at")
-)
+FIELDS = tuple(f.name for f in registry.FIELDS if f.is_input)
 REPORTED_FIELDS = {*FIELDS, "record"}
 STORED = {"created", "updated", "unchanged"}
 SPECIAL = st.sampled_from(
@@ -183,7 +178,7 @@ def _quoted(text: str) -> str:
 
 
 # -- query parameters and ids ---------------------------------------------------------------
-PARAM_NAMES = st.sampled_from(sorted(SEARCH_PARAMS)) | TEXT
+PARAM_NAMES = st.sampled_from(sorted(search_params())) | TEXT
 PARAM_VALUES = TEXT | st.integers().map(str) | st.sampled_from(["-1", "0", "1e3", "9" * 30])
 
 

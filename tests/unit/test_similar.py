@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from indexer.engines.base import Hit
 from indexer.schema import Innovation
 from ranking.similar import (
@@ -72,8 +70,7 @@ def test_reason_names_shared_concepts_with_labels_not_codes():
 
 
 def test_reason_leaves_out_filler_numbers_regions_and_the_sector_itself():
-    other = replace(
-        TABUNGAN_SAMPAH,
+    other = TABUNGAN_SAMPAH.replace(
         problem="Di Kota Malang 80 persen warga sulit dan tidak memilah sampah di TPA.",
         tags=("lingkungan hidup",),
     )
@@ -85,8 +82,8 @@ def test_reason_leaves_out_filler_numbers_regions_and_the_sector_itself():
 
 
 def test_reason_says_where_a_practice_comes_from():
-    same_province = replace(TABUNGAN_SAMPAH, province="Jawa Timur")
-    national = replace(TABUNGAN_SAMPAH, province=None, regency_city=None)
+    same_province = TABUNGAN_SAMPAH.replace(province="Jawa Timur")
+    national = TABUNGAN_SAMPAH.replace(province=None, regency_city=None)
     assert explain(BANK_SAMPAH, same_province).origin is None
     assert explain(BANK_SAMPAH, national).origin == NATIONAL
     assert explain(BANK_SAMPAH, POSYANDU).sector is None  # another sector is not claimed

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.normalise import derive_id
 from indexer.schema import FieldError
-from indexer.validation import derive_id, validate
+from indexer.validation import validate
 
 RAW = {
     "title": "  Jemput   Bola Akta ",

@@ -1,0 +1,205 @@
+"""Value normalisers: one raw input value in, its one stored spelling out, or ValueError.
+
+The field registry (indexer/fields.py) names which normaliser each field uses; validation
+applies them to records and the query parser to filter values, so "Kab. Banyuwangi" is
+the same region in a file and in a URL.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from indexer import regions
+from indexer.text import separate
+
+MAX_TEXT = 20_000
+MAX_SHORT = 300
+MAX_URL = 2000
+MAX_TAGS = 30
+MIN_YEAR = 1990
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+# Lone surrogates: Python strings can hold them (JSON "\ud800"), UTF-8 cannot encode them.
+UNENCODABLE = re.compile("[\ud800-\udfff]")
+_TRUE = {"true", "1", "ya", "yes", "y"}
+_FALSE = {"false", "0", "tidak", "no", "n", "t"}
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII with single spaces: the key spelling variants are compared on."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().split())
+
+
+def clean_text(value: Any) -> str | None:
+    """Collapse whitespace (invisible format characters count as spaces); empty is absent."""
+    if value is None:
+        return None
+    text = " ".join(separate(str(value)).split())
+    return text or None
+
+
+def plain_text(value: Any) -> str | None:
+    """A text value (or a whole number written as one) cleaned, or ValueError saying why.
+
+    Only what can be stored and shown as text passes: no booleans, lists, objects, NaN or
+    infinities, and no code point that UTF-8 cannot encode.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected text, got {_kind(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected text, got the number {value}")
+    text = clean_text(value)
+    bad = UNENCODABLE.search(text or "")
+    if bad:
+        raise ValueError(
+            f"contains an unpaired surrogate (U+{ord(bad.group()):04X}) at character "
+            f"{bad.start() + 1}, which cannot be stored as UTF-8"
+        )
+    return text
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "true/false", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def canonical_id(value: Any) -> str | None:
+    """The one spelling of a given id: " dup-x " is "dup-x", 303 is "303"."""
+    if isinstance(value, float):
+        raise ValueError(f"expected text or a whole number, got {value!r}")
+    text = plain_text(value)
+    if text is not None and not ID_PATTERN.match(text):
+        raise ValueError(f"must be 1-128 characters of a-z, 0-9, '.', '_' or '-', got {text!r}")
+    return text
+
+
+def derive_id(title: str, agency: str, year: int | str | None) -> str:
+    """A stable id for records that come without one: same inputs, same id."""
+    digest = hashlib.sha1(f"{fold(title)}|{fold(agency)}|{year}".encode()).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:60].strip("-")
+    return f"{slug or 'inovasi'}-{digest}"
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    folded = fold(str(value))
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ValueError(f"expected true/false, got {value!r}")
+
+
+def year(value: Any) -> int:
+    if isinstance(value, bool) or not re.fullmatch(r"\d{4}", str(value).strip()):
+        raise ValueError(f"expected a four-digit year, got {value!r}")
+    number = int(str(value).strip())
+    latest = _dt.date.today().year + 1
+    if not MIN_YEAR <= number <= latest:
+        raise ValueError(f"year {number} is outside {MIN_YEAR}..{latest}")
+    return number
+
+
+def tags(value: Any) -> tuple[str, ...]:
+    """A list (or a comma-separated text) of short labels, duplicates dropped."""
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of tags")
+    cleaned = []
+    for number, item in enumerate(items, start=1):
+        try:
+            cleaned.append(plain_text(item))
+        except ValueError as exc:
+            raise ValueError(f"tag {number}: {exc}") from None
+    unique = tuple(dict.fromkeys(t for t in cleaned if t))
+    if len(unique) > MAX_TAGS or any(len(t) > MAX_SHORT for t in unique):
+        raise ValueError(f"at most {MAX_TAGS} tags of at most {MAX_SHORT} characters")
+    return unique
+
+
+def url(value: str) -> str:
+    if not re.match(r"^https?://\S+$", value):
+        raise ValueError(f"expected an http(s) URL, got {value!r}")
+    return value
+
+
+def program(codes: tuple[str, ...]) -> Callable[[str], str]:
+    """'IGA (Indeks Inovasi Daerah Kemendagri)' and 'IGA' are the same programme."""
+
+    def normalise(value: str) -> str:
+        head = value.split("(")[0].strip()
+        return head.upper() if head.upper() in codes else value
+
+    return normalise
+
+
+def vocabulary(
+    noun: str, values: tuple[str, ...], aliases: Mapping[str, str]
+) -> Callable[[str], str]:
+    """A closed vocabulary: any spelling of a value or an alias gives the stored value."""
+    keys = {fold(v): v for v in values} | {fold(a): v for a, v in aliases.items()}
+
+    def normalise(value: str) -> str:
+        found = keys.get(fold(value))
+        if found is None:
+            raise ValueError(f"unknown {noun} {value!r}; expected one of: {', '.join(values)}")
+        return found
+
+    return normalise
+
+
+def province(value: str) -> str:
+    return regions.province(value).name
+
+
+def regency_city(value: str) -> str:
+    return regions.regency_city(value).name
+
+
+def resolve_regions(values: dict[str, Any]) -> dict[str, Any]:
+    """Province and regency/city as official names with their codes; a regency implies its
+    province, and must lie in the province given. Raises RegionError naming the field."""
+    out: dict[str, Any] = dict.fromkeys(
+        ("province", "province_code", "regency_city", "regency_code")
+    )
+    prov = None
+    if values.get("province"):
+        prov = _region("province", lambda: regions.province(values["province"]))
+        out.update(province=prov.name, province_code=prov.code)
+    if values.get("regency_city"):
+        code = prov.code if prov else None
+        reg = _region("regency_city", lambda: regions.regency_city(values["regency_city"], code))
+        prov = prov or regions.province_of(reg)
+        out.update(
+            regency_city=reg.name,
+            regency_code=reg.code,
+            province=prov.name,
+            province_code=prov.code,
+        )
+    return out
+
+
+class FieldValueError(ValueError):
+    """A value error that knows which field it belongs to (for cross-field rules)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+def _region(field: str, resolve: Callable[[], regions.Region]) -> regions.Region:
+    try:
+        return resolve()
+    except regions.RegionError as exc:
+        raise FieldValueError(field, str(exc)) from None
