@@ -103,16 +103,9 @@ class Registry:
     def __getitem__(self, name: str) -> Field:
         return self._by_name[name]
 
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
     def with_fields(self, *fields: Field) -> Registry:
         """This registry plus more fields (a deployment's own facets, or a test's)."""
         return Registry((*self.fields, *fields), self.rules)
-
-    @cached_property
-    def names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
 
     @cached_property
     def facets(self) -> tuple[str, ...]:
