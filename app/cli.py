@@ -15,7 +15,13 @@ from rich.table import Table
 
 from app import create_app, server
 from app.services import Services
-from indexer.engines.base import EngineUnavailable, Filters, MatchQuery, WriteFailed
+from indexer.engines.base import (
+    EngineUnavailable,
+    Filters,
+    MatchQuery,
+    StoreOutdated,
+    WriteFailed,
+)
 from indexer.ingest import IngestReport
 from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
@@ -155,8 +161,14 @@ def stats() -> None:
     info = engine.model_info()
     console.print(
         f"engine: {services.settings.engine}  records: {engine.count()}  "
-        f"model: {info.name if info else '-'} ({info.dimension if info else '-'})"
+        f"model: {info.name if info else '-'} ({info.dimension if info else '-'})  "
+        f"layout: {engine.layout() or '-'}"
     )
+    try:
+        engine.check_store()
+    except StoreOutdated as exc:
+        console.print(f"[bold red]{exc}[/bold red]")
+        return
     for name, values in engine.facets(MatchQuery(), Filters()).facets.items():
         top = ", ".join(f"{v} ({c})" for v, c in values[:6])
         console.print(f"[bold]{name}[/bold]: {top}")
@@ -222,6 +234,11 @@ def demo(host: str, port: int) -> None:
     if services.engine.count() == 0:
         report = ingest_file(services, sample_path())
         print_summary(report, write_rejections(report, settings.data_dir, sample_path()))
+    try:
+        services.engine.check_store()
+    except StoreOutdated as exc:  # a demo store from an earlier release: upgrade it
+        console.print(f"{exc}\nRebuilding it now ...")
+        services.engine.reindex(services.embedder)
     _serve(settings, host, port, threads=4)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.services import services
-from indexer.engines.base import EngineUnavailable
+from indexer.engines.base import EngineUnavailable, StoreOutdated
 
 bp = Blueprint("health", __name__)
 
@@ -14,9 +14,9 @@ bp = Blueprint("health", __name__)
 def healthz():
     svc = services()
     try:
+        svc.engine.check_store()
         count = svc.engine.count()
     except EngineUnavailable as exc:
-        return jsonify(
-            {"status": "unavailable", "engine": svc.settings.engine, "message": str(exc)}
-        ), 503
+        status = "outdated" if isinstance(exc, StoreOutdated) else "unavailable"
+        return jsonify({"status": status, "engine": svc.settings.engine, "message": str(exc)}), 503
     return jsonify({"status": "ok", "engine": svc.settings.engine, "records": count})

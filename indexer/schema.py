@@ -62,7 +62,8 @@ class Innovation:
     def embedding_text(self) -> str:
         """The text a record is embedded from: its name, its concepts and the problem it
         solves. Users search for a problem; measured on held-out query halves, leaving
-        out the solution's wording ranks better in every query kind (bench/relevance)."""
+        out the solution's wording ranks better in every query kind (bench/relevance).
+        Changing it makes stored vectors stale: bump PASSAGE_FORMAT."""
         return f"{self.title}. {'; '.join(self.tags)}. {self.problem}"
 
     def field_text(self, name: str, registry: Registry = FIELDS) -> str:
@@ -78,6 +79,24 @@ class Innovation:
 
 
 _DEFAULTS = {f.name: f.default for f in FIELDS}
+
+
+# Bump when Innovation.embedding_text changes: stored vectors are then stale.
+PASSAGE_FORMAT = 2
+# Bump when an engine stores records differently in a way the field registry does not show.
+STORAGE_FORMAT = 1
+
+
+def store_layout(fields: Registry) -> str:
+    """What a store records about how it was built: the storage format, the field
+    registry's layout and the passage format. A store with another layout is refused
+    until ``jippnas reindex`` rebuilds it."""
+    return f"{STORAGE_FORMAT}.{fields.fingerprint}.{PASSAGE_FORMAT}"
+
+
+def stale_vectors(layout: str | None) -> bool:
+    """Whether a store built with ``layout`` holds vectors of another passage format."""
+    return layout is None or layout.rsplit(".", 1)[-1] != str(PASSAGE_FORMAT)
 
 
 def _restore(values: dict[str, Any]) -> Innovation:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from indexer.embeddings import MINILM, Embedder, canonical_name, check_model
+from indexer.embeddings import MINILM, Embedder, canonical_name
 from indexer.engines.base import Engine, FacetCounts, Facets, Filters, Hit, MatchQuery
 from indexer.fields import Registry
 from indexer.schema import Innovation
@@ -138,7 +138,7 @@ class SearchService:
         self._embedding = ThreadPoolExecutor(thread_name_prefix="query-embedding")
 
     def query_vector(self, text: str) -> np.ndarray:
-        check_model(self.engine.model_info(), self.embedder.info)
+        self.engine.check_store(self.embedder.info)
         return self.embedder.encode_query(text)
 
     def search(self, request: SearchRequest) -> SearchResponse:

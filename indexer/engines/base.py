@@ -16,7 +16,7 @@ import numpy as np
 
 from indexer.embeddings import Embedder, ModelInfo
 from indexer.fields import Registry
-from indexer.schema import Innovation
+from indexer.schema import Innovation, store_layout
 from indexer.text import analyzer
 
 # A term is matched in every text field: OpenSearch counts terms x fields against its
@@ -30,6 +30,23 @@ WriteStatus = Literal["created", "updated", "unchanged"]
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot be reached right now; callers answer 503 and retry later."""
+
+
+class StoreOutdated(EngineUnavailable):
+    """The store was built with another layout (an older or newer release, or another
+    field registry); ``jippnas reindex`` rebuilds it in the current one."""
+
+
+def check_layout(stored: str | None, fields: Registry, store: str) -> None:
+    """Refuse a store whose recorded layout is not this version's, saying what to run."""
+    current = store_layout(fields)
+    if stored != current:
+        built = f"layout {stored}" if stored else "a release that did not record its layout"
+        raise StoreOutdated(
+            f"the store {store} was built by {built}; this version needs layout {current}. "
+            "Run `jippnas reindex` to rebuild it (records are kept; searches answer again "
+            "once the rebuilt store is swapped in)"
+        )
 
 
 class WriteFailed(RuntimeError):
@@ -132,6 +149,13 @@ class Engine(Protocol):
     fields: Registry  # the record fields it stores, filters and counts
 
     def model_info(self) -> ModelInfo | None: ...
+
+    def layout(self) -> str | None: ...  # see indexer.schema.store_layout
+
+    def check_store(self, model: ModelInfo | None = None) -> None:
+        """Refuse a store built with another layout (StoreOutdated) or, given ``model``,
+        with another model (ModelMismatch); both messages say how to rebuild it."""
+        ...
 
     def upsert(
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo

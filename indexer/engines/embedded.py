@@ -41,6 +41,7 @@ from indexer.engines.base import (
     QueryTerms,
     ReindexReport,
     WriteResult,
+    check_layout,
     check_vectors,
     ordered_facet,
     query_terms,
@@ -50,7 +51,7 @@ from indexer.engines.base import (
 )
 from indexer.fields import FIELDS, Registry
 from indexer.fuzzy import corrections
-from indexer.schema import Innovation
+from indexer.schema import Innovation, stale_vectors, store_layout
 from indexer.text import analyzer
 
 DB_NAME = "jippnas.sqlite3"  # the first store file; reindex writes jippnas-000002.sqlite3, ...
@@ -60,9 +61,14 @@ COPY_BATCH = 256
 
 def _schema(fields: Registry) -> str:
     """The store's tables: one keyword column per term facet, one FTS5 column per
-    keyword-searched field (both from the field registry)."""
+    keyword-searched field (both from the field registry), and the layout they make,
+    recorded only by the process that creates them (one write transaction, so a process
+    opening the file at the same moment waits and finds the layout recorded)."""
     return f"""
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta SELECT 'layout', '{store_layout(fields)}'
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'docs');
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -80,6 +86,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs_fts, row);
 INSERT OR IGNORE INTO meta VALUES ('generation', '0');
+COMMIT;
 """
 
 
@@ -189,7 +196,8 @@ class EmbeddedEngine:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_schema(self.fields))
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs'").fetchone():
+                conn.executescript(_schema(self.fields))
             self._local.conn, self._local.file = conn, path
         return conn
 
@@ -268,6 +276,15 @@ class EmbeddedEngine:
         )
         return ModelInfo(rows["model"], int(rows["dimension"])) if rows else None
 
+    def layout(self) -> str | None:
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+        return row[0] if row else None
+
+    def check_store(self, model: ModelInfo | None = None) -> None:
+        check_layout(self.layout(), self.fields, str(self.path))
+        if model is not None:
+            check_model(self.model_info(), model)
+
     def upsert(
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
     ) -> list[WriteResult]:
@@ -277,7 +294,7 @@ class EmbeddedEngine:
             for r in records
         ]
         with self._writing() as db:
-            check_model(self.model_info(), model)
+            self.check_store(model)
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("model", model.name), ("dimension", str(model.dimension))],
@@ -367,7 +384,7 @@ class EmbeddedEngine:
         lost; searches keep answering from the old file until the swap.
         """
         old, model = self.path, embedder.info
-        reembed = self.model_info() != model
+        reembed = self.model_info() != model or stale_vectors(self.layout())
         new = _remove_store(self.data_dir / _next_name(old.name))  # leftovers of a crash
         target = EmbeddedEngine(self.data_dir, file=new.name, fields=self.fields)
         try:

@@ -35,6 +35,7 @@ from indexer.engines.base import (
     ReindexReport,
     WriteFailed,
     WriteResult,
+    check_layout,
     check_vectors,
     ordered_facet,
     query_terms,
@@ -44,7 +45,7 @@ from indexer.engines.base import (
 )
 from indexer.fields import FIELDS, Registry
 from indexer.fuzzy import closest, max_edits
-from indexer.schema import Innovation
+from indexer.schema import Innovation, stale_vectors, store_layout
 from indexer.text import analyzer, stopwords, synonym_lines
 
 ANALYZER = "jippnas_indonesian"
@@ -111,7 +112,11 @@ def index_mappings(model: ModelInfo, fields: Registry = FIELDS) -> dict[str, Any
     analysed = {"type": "text", "analyzer": "whitespace", "copy_to": "vocabulary"}
     return {
         "dynamic": "strict",
-        "_meta": {"model": model.name, "dimension": model.dimension},
+        "_meta": {
+            "model": model.name,
+            "dimension": model.dimension,
+            "layout": store_layout(fields),
+        },
         "properties": {
             "id": keyword,
             "fingerprint": {"type": "keyword", "index": False},
@@ -186,6 +191,10 @@ def _text_query(terms: list[str], fields: Registry) -> dict[str, Any]:
             "operator": "or",
         }
     }
+
+
+def _model_of(meta: dict[str, Any] | None) -> ModelInfo | None:
+    return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
 
 
 def _cosine_of(score: float) -> float:
@@ -319,21 +328,37 @@ class OpenSearchEngine:
                 raise
 
     # -- writes -------------------------------------------------------------------------
-    @_guarded
-    def model_info(self) -> ModelInfo | None:
+    def _meta(self) -> dict[str, Any] | None:
+        """The live index's ``_meta`` (model and layout); None before the first write."""
         try:
             mappings = self.client.indices.get_mapping(index=self.alias)
         except NotFoundError:
             return None
-        meta = next(iter(mappings.values()))["mappings"].get("_meta") or {}
-        return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
+        return next(iter(mappings.values()))["mappings"].get("_meta") or {}
+
+    @_guarded
+    def model_info(self) -> ModelInfo | None:
+        return _model_of(self._meta())
+
+    @_guarded
+    def layout(self) -> str | None:
+        return (self._meta() or {}).get("layout")
+
+    @_guarded
+    def check_store(self, model: ModelInfo | None = None) -> None:
+        meta = self._meta()
+        if meta is None:
+            return  # nothing stored yet: the first write creates the index
+        check_layout(meta.get("layout"), self.fields, f"{self.location} ({self.alias})")
+        if model is not None:
+            check_model(_model_of(meta), model)
 
     @_guarded
     def upsert(
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
     ) -> list[WriteResult]:
         check_vectors(records, vectors, model)
-        check_model(self.model_info(), model)
+        self.check_store(model)
         self._ensure_index(model)
         old = self._sources([r.id for r in records])
         now = utc_now()
@@ -568,7 +593,7 @@ class OpenSearchEngine:
         """
         old = self._indices()
         model = embedder.info
-        reembed = self.model_info() != model
+        reembed = self.model_info() != model or stale_vectors(self.layout())
         new = self._next_index()
         self._create(new, model, with_alias=False)
         try:
