@@ -7,14 +7,14 @@ import json
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from app import create_app, server
-from app.services import Services
+from app import server
 from indexer.engines.base import (
     EngineUnavailable,
     Filters,
@@ -25,6 +25,9 @@ from indexer.engines.base import (
 from indexer.ingest import IngestReport
 from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
+from workers.assembly import Services
+from workers.jobs import JobQueueUnavailable
+from workers.tasks import delete_innovations, reindex_index, submit_ingest
 
 console = Console(stderr=True)
 
@@ -99,49 +102,72 @@ def main() -> None:
     is_flag=True,
     help="Submit a job to the Celery workers and follow its progress.",
 )
-def ingest(file: Path, run_async: bool) -> None:
+@click.option(
+    "--timeout",
+    default=3600,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="With --async: stop following (exit 1) if the job has not ended after this many "
+    "seconds; the job itself goes on.",
+)
+def ingest(file: Path, run_async: bool, timeout: int) -> None:
     """Validate, embed and store the records of FILE (.jsonl, .json or .csv)."""
-    settings = Settings.from_env()
+    services = Services(Settings.from_env())
     try:
         if run_async:
-            follow_job(settings, file)
+            follow_job(services, file, timeout)
             return
-        report = ingest_file(Services(settings), file)
+        report = ingest_file(services, file)
     except UnsupportedFile as exc:
         raise click.ClickException(str(exc)) from exc
-    print_summary(report, write_rejections(report, settings.data_dir, file))
+    print_summary(report, write_rejections(report, services.settings.data_dir, file))
 
 
-def follow_job(settings: Settings, path: Path) -> None:
-    """Submit FILE as a job, then poll its state with a progress bar until it ends."""
-    from workers.jobs import JobQueueUnavailable
-    from workers.tasks import submit_ingest
+def follow_job(services: Services, path: Path, timeout: float) -> None:
+    """Submit FILE as a job, then follow it with a progress bar until it ends or the
+    deadline passes; a failed job or the deadline is an error (exit code 1)."""
+    try:
+        job = submit_ingest(services, read_file(path), path.name)
+    except JobQueueUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"Job {job} submitted")
+    deadline = time.monotonic() + timeout
+    with Progress(console=console) as progress:
+        bar = progress.add_task(f"Ingesting {path.name}", total=None)
+        while True:
+            status = services.jobs.status(job) or {}
+            done, total = status["progress"]["done"], status["progress"]["total"]
+            progress.update(bar, completed=done, total=total)
+            if status["state"] in ("succeeded", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    _report_job(status, timeout)
 
-    app = create_app(settings)
-    with app.app_context():
-        jobs = app.extensions["jippnas"].jobs
-        try:
-            job = submit_ingest(read_file(path), path.name)
-        except JobQueueUnavailable as exc:
-            raise click.ClickException(str(exc)) from exc
-        console.print(f"Job {job} submitted")
-        with Progress(console=console) as progress:
-            task = progress.add_task(f"Ingesting {path.name}", total=None)
-            while (status := jobs.status(job))["state"] not in ("succeeded", "failed"):
-                progress.update(
-                    task, completed=status["progress"]["done"], total=status["progress"]["total"]
-                )
-                time.sleep(1)
-            progress.update(
-                task, completed=status["progress"]["done"], total=status["progress"]["total"]
-            )
+
+def _report_job(status: dict[str, Any], timeout: float) -> None:
     counts = status["counts"]
     console.print(
         f"{status['state']}: stored {counts['created']}, updated {counts['updated']}, "
-        f"unchanged {counts['unchanged']}, rejected {counts['rejected']}"
+        f"unchanged {counts['unchanged']}, rejected {counts['rejected']}, "
+        f"not stored (failed chunks) {counts['failed']}"
     )
     for error in status["errors"][:5]:
         console.print(f"  {error}")
+    for failure in status["chunk_errors"]:
+        console.print(
+            f"  chunk {failure['chunk']} ({failure['records']} records) gave up: "
+            f"{failure['reason']}"
+        )
+    if status["state"] == "failed":
+        raise click.ClickException(
+            f"job {status['id']} failed; resubmit the file once the cause above is fixed "
+            "(records already stored are unchanged by a rerun)"
+        )
+    if status["state"] != "succeeded":
+        raise click.ClickException(
+            f"job {status['id']} is still {status['state']} after {timeout:g} s; follow it "
+            f"with GET /api/v1/jobs/{status['id']}"
+        )
 
 
 @main.command()
@@ -174,16 +200,15 @@ def stats() -> None:
         console.print(f"[bold]{name}[/bold]: {top}")
 
 
-def _run_task(settings: Settings, task, run_async: bool, *args: object) -> object:
+def _run_task(settings: Settings, name: str, run_async: bool, *args: object) -> Any:
     """Run a task in this process, or hand it to the workers and return its id."""
-    app = create_app(settings)
-    with app.app_context():
-        if not run_async:
-            return task(*args)
-        try:
-            return task.apply_async(args, retry=False).id
-        except Exception as exc:  # kombu raises several connection error types
-            raise click.ClickException(f"the job queue is unreachable: {exc}") from exc
+    task = Services(settings).celery.tasks[name]
+    if not run_async:
+        return task(*args)
+    try:
+        return task.apply_async(args, retry=False).id
+    except Exception as exc:  # kombu raises several connection error types
+        raise click.ClickException(f"the job queue is unreachable: {exc}") from exc
 
 
 @main.command()
@@ -194,11 +219,9 @@ def reindex(run_async: bool) -> None:
     OpenSearch gets a new index generation behind the alias; the embedded engine a new
     store file beside the live one. Searches keep answering throughout.
     """
-    from workers.tasks import reindex_index
-
     settings = Settings.from_env()
     try:
-        outcome = _run_task(settings, reindex_index, run_async)
+        outcome = _run_task(settings, reindex_index.name, run_async)
     except (EngineUnavailable, WriteFailed) as exc:
         raise click.ClickException(f"reindex failed, the live store was kept: {exc}") from exc
     if run_async:
@@ -216,9 +239,7 @@ def reindex(run_async: bool) -> None:
 @click.option("--async", "run_async", is_flag=True, help="Run it on the Celery workers.")
 def delete(ids: tuple[str, ...], run_async: bool) -> None:
     """Delete innovations by id."""
-    from workers.tasks import delete_innovations
-
-    outcome = _run_task(Settings.from_env(), delete_innovations, run_async, list(ids))
+    outcome = _run_task(Settings.from_env(), delete_innovations.name, run_async, list(ids))
     console.print(
         f"delete submitted as task {outcome}" if run_async else f"deleted {outcome} of {len(ids)}"
     )

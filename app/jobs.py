@@ -45,7 +45,8 @@ def _uploaded_items() -> tuple[list[RawItem], str]:
 @bp.post("")
 @require_token
 def submit():
-    settings = services().settings
+    svc = services()
+    settings = svc.settings
     request.max_content_length = settings.max_upload_bytes
     items, source = _uploaded_items()
     if len(items) > settings.max_job_records:
@@ -55,8 +56,8 @@ def submit():
             f"{len(items)} records; at most "
             f"{settings.max_job_records} per job (JIPPNAS_MAX_JOB_RECORDS)",
         )
-    job = submit_ingest(items, source)
-    status = services().jobs.status(job)
+    job = submit_ingest(svc, items, source)
+    status = svc.jobs.status(job)
     response = jsonify(status)
     response.status_code = 202
     response.headers["Location"] = url_for("jobs.show", job=job)

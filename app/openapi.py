@@ -268,9 +268,24 @@ SCHEMAS: dict[str, Any] = {
             },
             "counts": {
                 "type": "object",
-                "properties": {k: INT for k in ("created", "updated", "unchanged", "rejected")},
+                "description": "failed: records of chunks that gave up (none of them stored)",
+                "properties": {
+                    k: INT for k in ("created", "updated", "unchanged", "rejected", "failed")
+                },
             },
-            "errors": {"type": "array", "items": {"type": "object"}},
+            "errors": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "Rejected records: position, id and field errors",
+            },
+            "chunk_errors": {
+                "type": "array",
+                "description": "Chunks that ran out of retries (JIPPNAS_TASK_MAX_RETRIES)",
+                "items": {
+                    "type": "object",
+                    "properties": {"chunk": INT, "records": INT, "reason": STR},
+                },
+            },
         },
     },
 }

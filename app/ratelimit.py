@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from typing import cast
 
-from flask import Flask, Response, make_response, request
+from flask import Blueprint, Flask, Response, make_response, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,7 +25,7 @@ READ_METHODS = ["GET", "HEAD"]
 # Health checks, static files and the API description never count against anyone.
 EXEMPT_ENDPOINTS = frozenset({"health.healthz", "api.openapi", "static"})
 # Seconds to wait for Redis before counting in memory instead of hanging the request.
-REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+REDIS_TIMEOUTS: dict[str, str | int] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> Limiter:
@@ -60,7 +61,8 @@ def _share(
     """One budget (scope) shared by these methods on all views of these blueprints."""
     if rate:
         for name in blueprints:
-            limiter.shared_limit(rate, scope, methods=methods)(app.blueprints[name])
+            blueprint = cast(Blueprint, app.blueprints[name])
+            limiter.shared_limit(rate, scope, methods=methods)(blueprint)
 
 
 def _retry_after(limiter: Limiter, err: RateLimitExceeded) -> int:

@@ -1,60 +1,18 @@
-"""The per-process objects the views share: engine, embedder, search and ingest."""
+"""The Flask side of the service assembly: each app holds one ``Services`` (built in
+workers/assembly.py) and views reach it with ``services()``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-
-import redis
 from flask import Flask, current_app
 
-from indexer.embeddings import Embedder
-from indexer.engines import Engine, open_engine
-from indexer.ingest import Ingestor
-from indexer.settings import Settings
-from ranking.search import SearchService
-from workers.jobs import JobStore, MemoryKeyValue
+from workers.assembly import Services
 
 EXTENSION = "jippnas"
 
 
-@dataclass
-class Services:
-    settings: Settings
-
-    @cached_property
-    def engine(self) -> Engine:
-        return open_engine(self.settings)
-
-    @cached_property
-    def embedder(self) -> Embedder:
-        return Embedder(self.settings.embedding_model)
-
-    @cached_property
-    def search(self) -> SearchService:
-        return SearchService(self.engine, self.embedder)
-
-    @cached_property
-    def jobs(self) -> JobStore:
-        if not self.settings.redis_url:
-            return JobStore(MemoryKeyValue())
-        client = redis.Redis.from_url(
-            self.settings.redis_url,
-            decode_responses=True,
-            socket_connect_timeout=2,
-            socket_timeout=10,
-        )
-        return JobStore(client)
-
-    def ingestor(self) -> Ingestor:
-        """A fresh ingestor per job: duplicate ids are detected within one job."""
-        return Ingestor(self.engine, self.embedder, self.settings.ingest_batch_size)
-
-
-def init_services(app: Flask, settings: Settings) -> Services:
-    services = Services(settings)
+def init_services(app: Flask, services: Services) -> None:
     app.extensions[EXTENSION] = services
-    return services
+    app.extensions["celery"] = services.celery
 
 
 def services() -> Services:

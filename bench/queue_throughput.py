@@ -20,10 +20,6 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask
-
-from app import create_app
-from app.services import services
 from bench.generate import synthetic
 from bench.ingest_throughput import (
     IngestResult,
@@ -38,19 +34,20 @@ from bench.stores import SEED, fresh_dir
 from indexer.embeddings import Embedder
 from indexer.readers import items_from_objects
 from indexer.settings import Settings
+from workers.assembly import Services
 from workers.tasks import submit_ingest
 
 JOB_TIMEOUT = 3600.0
 
 
-def run_job(app: Flask, records: list[dict[str, Any]]) -> Stopwatch:
+def run_job(services: Services, records: list[dict[str, Any]]) -> Stopwatch:
     """From submitting ``records`` as one job until it has succeeded, timed."""
-    with app.app_context(), Stopwatch() as watch:
-        job = submit_ingest(items_from_objects(records), "bench")
+    with Stopwatch() as watch:
+        job = submit_ingest(services, items_from_objects(records), "bench")
         status: dict[str, Any] = {}
 
         def finished() -> bool:
-            status.update(services().jobs.status(job) or {})
+            status.update(services.jobs.status(job) or {})
             return status.get("state") in ("succeeded", "failed")
 
         wait_until(finished, JOB_TIMEOUT, f"job {job}")
@@ -60,8 +57,8 @@ def run_job(app: Flask, records: list[dict[str, Any]]) -> Stopwatch:
     return watch
 
 
-def _workers_up(app: Flask, names: list[str]) -> bool:
-    replies = app.extensions["celery"].control.ping(timeout=1.0)
+def _workers_up(services: Services, names: list[str]) -> bool:
+    replies = services.celery.control.ping(timeout=1.0)
     return {name for reply in replies for name in reply} >= set(names)
 
 
@@ -77,13 +74,13 @@ def measure_workers(
         "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // workers)),
     }
     settings = Settings.from_env(os.environ | env)
-    app = create_app(settings)
+    services = Services(settings)
     with celery_workers(workers, env) as names:
-        wait_until(lambda: _workers_up(app, names), 120, f"{workers} celery worker(s)")
+        wait_until(lambda: _workers_up(services, names), 120, f"{workers} celery worker(s)")
         # One chunk per worker at least: each loads the model outside the timed job.
-        run_job(app, synthetic(workers * settings.job_chunk_size, SEED + 2))
+        run_job(services, synthetic(workers * settings.job_chunk_size, SEED + 2))
         encode = bare_encode(embedder, texts_of(records))
-        queued = run_job(app, records)
+        queued = run_job(services, records)
     label = f"Celery, {workers} worker{'s' if workers > 1 else ''}"
     chunk, encoder = settings.job_chunk_size, encoder_call(embedder)
     return summarise("embedded", label, chunk, encoder, len(records), [encode], [queued])

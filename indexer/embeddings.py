@@ -148,7 +148,10 @@ class SentenceTransformersBackend:
 
         self.model = SentenceTransformer(_resolve(model), device="cpu")
         self.batch_size = batch_size
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"{model}: the model does not state its embedding dimension")
+        self.dimension = dimension
         e5 = is_e5(model)
         self._query_prompt = "query: " if e5 else None
         self._passage_prompt = "passage: " if e5 else None
@@ -291,13 +294,15 @@ class Embedder:
         *,
         query_threads: int | None = None,
         passage_threads: int | None = None,
+        backend: Backend | None = None,
     ) -> None:
+        """``backend`` replaces the one the name selects (the fast tests' model-free one)."""
         self.name = (model_name or DEFAULT_MODEL).strip()
         self.backend_name, self.model_id = parse_model_name(self.name)
         self.batch_size = batch_size
         self.query_threads = query_threads
         self.passage_threads = passage_threads
-        self._backend: Backend | None = None
+        self._backend: Backend | None = backend
         self._lock = threading.Lock()
 
     @property

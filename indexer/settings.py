@@ -14,6 +14,8 @@ from pathlib import Path
 from limits import parse_many
 
 PREFIX = "JIPPNAS_"
+# memory: the embedded engine without files (tests, throw-away stores; lost on exit).
+ENGINES = ("embedded", "opensearch", "memory")
 
 
 class ConfigError(ValueError):
@@ -79,6 +81,9 @@ class Settings:
     ingest_batch_size: int = 256
     job_chunk_size: int = 100
     task_visibility_timeout: int = 300
+    # Retries of a task whose engine is unreachable (backoff 2, 4, ... capped at 60 s:
+    # 30 retries wait about 25 minutes) before its job is marked failed.
+    task_max_retries: int = 30
     # Requests per client address, each a budget of its own (app/ratelimit.py); None = off.
     rate_limit_read: str | None = "120 per minute"
     rate_limit_write: str | None = "30 per minute"
@@ -90,8 +95,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         engine = env.get(PREFIX + "ENGINE", "embedded").strip().lower()
-        if engine not in ("embedded", "opensearch"):
-            raise ConfigError(f"{PREFIX}ENGINE must be 'embedded' or 'opensearch', got {engine!r}")
+        if engine not in ENGINES:
+            raise ConfigError(f"{PREFIX}ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
         return cls(
             engine=engine,
             data_dir=Path(env.get(PREFIX + "DATA_DIR") or "var"),
@@ -110,6 +115,7 @@ class Settings:
             task_visibility_timeout=_int(
                 env, "TASK_VISIBILITY_TIMEOUT", cls.task_visibility_timeout
             ),
+            task_max_retries=_int(env, "TASK_MAX_RETRIES", cls.task_max_retries),
             rate_limit_read=_rate(env, "RATE_LIMIT_READ", cls.rate_limit_read),
             rate_limit_write=_rate(env, "RATE_LIMIT_WRITE", cls.rate_limit_write),
             rate_limit_jobs=_rate(env, "RATE_LIMIT_JOBS", cls.rate_limit_jobs),

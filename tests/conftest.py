@@ -26,6 +26,14 @@ pytest_plugins = ["tests.support.redis_server"]  # the redis_server fixture
 TOKEN = "test-token-123"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 OPENSEARCH_LOCAL = Path(__file__).resolve().parent.parent / "scripts" / "opensearch-local"
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Unit tests that load no model join the fast layer (`pytest -m fast`)."""
+    for item in items:
+        if UNIT in Path(str(item.path)).parents and "model_embedder" not in item.fixturenames:
+            item.add_marker(pytest.mark.fast)
 
 
 def need(condition: bool, reason: str) -> None:
@@ -60,8 +68,14 @@ def opensearch_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def model_embedder() -> Embedder:
+    """The default model, loaded once per test session."""
     return Embedder()
+
+
+@pytest.fixture(scope="session")
+def embedder(model_embedder: Embedder) -> Embedder:
+    return model_embedder
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,6 @@ class JobStore:
         key = KEY.format(job=job)
         payload = {f"chunk:{n}": json.dumps([asdict(i) for i in c]) for n, c in enumerate(chunks)}
         meta = {
-            "state": "queued",
             "source": source,
             "chunks": len(chunks),
             "total": sum(len(c) for c in chunks),
@@ -104,35 +103,49 @@ class JobStore:
             mapping={f"result:{number}": json.dumps(result), "updated_at": _now()},
         )
 
-    def set_state(self, job: str, state: str) -> None:
-        self.kv.hset(KEY.format(job=job), mapping={"state": state, "updated_at": _now()})
+    def record_failure(self, job: str, number: int, reason: str) -> None:
+        """A chunk that gave up (retries exhausted): none of its records were stored."""
+        failure = {"chunk": number, "records": len(self.chunk(job, number)), "reason": reason}
+        self.kv.hset(
+            KEY.format(job=job),
+            mapping={f"failure:{number}": json.dumps(failure), "updated_at": _now()},
+        )
 
     def status(self, job: str) -> dict[str, Any] | None:
         data = self.kv.hgetall(KEY.format(job=job))
         if not data:
             return None
-        results = [json.loads(v) for k, v in data.items() if k.startswith("result:")]
+        results = {k.split(":")[1]: json.loads(v) for k, v in data.items() if k[:7] == "result:"}
+        failures = [
+            json.loads(v)
+            for k, v in data.items()
+            if k.startswith("failure:") and k.split(":")[1] not in results  # a rerun won
+        ]
         counts = {
-            k: sum(r[k] for r in results) for k in ("created", "updated", "unchanged", "rejected")
+            k: sum(r[k] for r in results.values())
+            for k in ("created", "updated", "unchanged", "rejected")
         }
         chunks = int(data["chunks"])
-        state = data["state"]
-        if len(results) == chunks and state != "failed":
-            state = "succeeded"
-        elif results and state == "queued":
-            state = "running"
         return {
             "id": job,
-            "state": state,
+            "state": _state(chunks, len(results), len(failures)),
             "source": data["source"],
             "progress": {
-                "done": sum(r["size"] for r in results),
+                "done": sum(r["size"] for r in results.values()),
                 "total": int(data["total"]),
                 "chunks_done": len(results),
                 "chunks": chunks,
             },
-            "counts": counts,
-            "errors": [e for r in results for e in r["errors"]],
+            "counts": counts | {"failed": sum(f["records"] for f in failures)},
+            "errors": [e for r in results.values() for e in r["errors"]],
+            "chunk_errors": sorted(failures, key=lambda f: f["chunk"]),
             "created_at": data["created_at"],
             "updated_at": data["updated_at"],
         }
+
+
+def _state(chunks: int, done: int, failed: int) -> str:
+    """queued -> running -> succeeded, or failed once every chunk ended and one gave up."""
+    if done + failed == chunks:
+        return "failed" if failed else "succeeded"
+    return "running" if done + failed else "queued"

@@ -1,9 +1,9 @@
 """Entry point of worker processes: `celery -A workers.worker worker`.
 
-The worker is built by the same factory as the web app, so both read the same settings.
+The worker builds its services with the same assembly and settings as the web app.
 """
 
-from app import create_app
+from indexer.settings import Settings
+from workers.assembly import Services
 
-flask_app = create_app()
-celery = flask_app.extensions["celery"]
+celery = Services(Settings.from_env()).celery

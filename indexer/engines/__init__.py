@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from indexer.engines.base import Engine, EngineUnavailable
+from indexer.fields import FIELDS, Registry
 from indexer.settings import Settings
 
 
-def open_engine(settings: Settings) -> Engine:
+def open_engine(settings: Settings, fields: Registry = FIELDS) -> Engine:
     """The engine the settings ask for; OpenSearch is imported only when chosen."""
     if settings.engine == "opensearch":
         from indexer.engines.opensearch import OpenSearchEngine
 
-        return OpenSearchEngine(settings.opensearch_url, settings.opensearch_index)
+        return OpenSearchEngine(settings.opensearch_url, settings.opensearch_index, fields=fields)
+    if settings.engine == "memory":
+        from indexer.engines.memory import MemoryEngine
+
+        return MemoryEngine(fields)
     from indexer.engines.embedded import EmbeddedEngine
 
-    return EmbeddedEngine(settings.data_dir)
+    return EmbeddedEngine(settings.data_dir, fields=fields)
 
 
 __all__ = ["Engine", "EngineUnavailable", "open_engine"]

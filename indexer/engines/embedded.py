@@ -171,7 +171,7 @@ class EmbeddedEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
-        self._matches: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._matches: dict[tuple, _Matches] = {}
         self._db()
 
     @property
@@ -193,7 +193,9 @@ class EmbeddedEngine:
             conn.close()
             conn = None
         if conn is None:
-            conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(  # uri: a "file:...?mode=memory" path is a memory store
+                str(path), timeout=30, isolation_level=None, check_same_thread=False, uri=True
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs'").fetchone():

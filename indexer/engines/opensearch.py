@@ -289,7 +289,7 @@ class OpenSearchEngine:
         done, errors = helpers.bulk(
             self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False
         )
-        return done, [_bulk_reason(item) for item in errors]  # type: ignore[union-attr]
+        return done, [_bulk_reason(item) for item in errors]
 
     def _indices(self) -> list[str]:
         """The concrete indices the alias points at (one, except by outside meddling)."""
@@ -637,7 +637,7 @@ class OpenSearchEngine:
     ) -> Iterator[dict[str, Any]]:
         for chunk in _chunks(hits, BULK_CHUNK):
             records = [Innovation.from_dict(h["_source"]["data"], self.fields) for h in chunk]
-            vectors: Sequence[Any] = (
+            vectors: Sequence[Any] | np.ndarray = (
                 embedder.encode([r.embedding_text() for r in records])
                 if embedder
                 else [h["_source"]["vector"] for h in chunk]

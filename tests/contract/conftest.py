@@ -15,14 +15,22 @@ import pytest
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine
 from indexer.engines.embedded import EmbeddedEngine
+from indexer.engines.memory import MemoryEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
+from tests.support.hashing import hashing_embedder
 
-ENGINES = ["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+ENGINES = [
+    pytest.param("memory", marks=pytest.mark.fast),
+    "embedded",
+    pytest.param("opensearch", marks=pytest.mark.opensearch),
+]
 
 
 def _open(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
+    if kind == "memory":
+        return MemoryEngine()
     if kind == "embedded":
         return EmbeddedEngine(tmp / uuid.uuid4().hex)
     if kind == "opensearch":
@@ -42,6 +50,15 @@ def drop_alias(url: str, alias: str) -> None:
 @pytest.fixture(params=ENGINES, scope="session")
 def engine_kind(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def embedder(engine_kind: str, request: pytest.FixtureRequest) -> Embedder:
+    """The memory engine's runs use the model-free embedder: the contract holds for any
+    vectors, and the fast layer loads no model."""
+    if engine_kind == "memory":
+        return hashing_embedder()
+    return request.getfixturevalue("model_embedder")
 
 
 @pytest.fixture

