@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from indexer.engines.base import Hit
 
@@ -20,19 +20,32 @@ def reciprocal_rank_fusion(
     return [Hit(i, s) for i, s in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def score_fusion(rankings: Sequence[tuple[Sequence[Hit], float]]) -> list[Hit]:
-    """score(d) = sum over lists of weight x (d's score min-max normalised in that list).
+def normalised(hits: Sequence[Hit]) -> list[Hit]:
+    """Scores min-max normalised within the list: the best 1, the worst 0 (a lone hit 1)."""
+    if not hits:
+        return []
+    low = min(h.score for h in hits)
+    span = max(h.score for h in hits) - low
+    return [Hit(h.id, (h.score - low) / span if span else 1.0) for h in hits]
+
+
+def score_fusion(
+    rankings: Sequence[tuple[Sequence[Hit], float]], trust: Mapping[str, float] | None = None
+) -> list[Hit]:
+    """score(d) = sum over lists of weight x (d's score min-max normalised in that list),
+    the first list's scores also multiplied by ``trust[d]`` when given.
 
     Unlike RRF it keeps how far apart the scores are, so a strong semantic match beats a
-    weak keyword one; a document missing from a list gets 0 there. Ties broken by id.
+    weak keyword one; a document missing from a list gets 0 there. Normalising makes the
+    best keyword hit worth 1 however few query words it holds: ``trust`` (the share of
+    the query's words a keyword hit contains) keeps a match on one incidental word from
+    counting as a full match. Ties broken by id.
     """
     scores: dict[str, float] = {}
-    for hits, weight in rankings:
-        if weight <= 0 or not hits:
+    for index, (hits, weight) in enumerate(rankings):
+        if weight <= 0:
             continue
-        low = min(h.score for h in hits)
-        span = max(h.score for h in hits) - low
-        for hit in hits:
-            normalised = (hit.score - low) / span if span else 1.0
-            scores[hit.id] = scores.get(hit.id, 0.0) + weight * normalised
+        for hit in normalised(hits):
+            share = trust.get(hit.id, 0.0) if trust is not None and index == 0 else 1.0
+            scores[hit.id] = scores.get(hit.id, 0.0) + weight * share * hit.score
     return [Hit(i, s) for i, s in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]

@@ -10,7 +10,15 @@ from typing import Any, Literal
 import numpy as np
 
 from indexer.embeddings import MINILM, Embedder, canonical_name
-from indexer.engines.base import Engine, FacetCounts, Facets, Filters, Hit, MatchQuery
+from indexer.engines.base import (
+    Engine,
+    FacetCounts,
+    Facets,
+    Filters,
+    Hit,
+    LexicalResult,
+    MatchQuery,
+)
 from indexer.fields import Registry
 from indexer.schema import Innovation
 from indexer.text import analyzer
@@ -174,7 +182,8 @@ class SearchService:
             hits = self.engine.browse(filters, request.depth)
             return Ranking(hits, MatchQuery(), self.engine.facets(MatchQuery(), filters), {})
         k = max(t.candidates, request.depth)
-        lexical, semantic, corrections = [], [], {}
+        found = LexicalResult([], 0)
+        semantic: list[Hit] = []
         vector, anchor = None, 1.0
         # The query is embedded on another core while the lexical side runs.
         embedding = (
@@ -184,25 +193,28 @@ class SearchService:
         )
         if request.mode in ("lexical", "hybrid"):
             found = self.engine.lexical(request.q, filters, k)
-            lexical, corrections = found.hits, found.corrections
         if embedding is not None:
             vector, anchor = self._expanded(embedding.result())
             semantic = self.engine.knn(vector, filters, k)
-        if request.mode == "hybrid":
-            lists = [(lexical, t.lexical_weight), (semantic, t.semantic_weight)]
-            fused = (
-                reciprocal_rank_fusion(lists, t.rrf_k) if t.fusion == "rrf" else score_fusion(lists)
-            )
-        else:
-            fused = lexical or semantic
-        match = self._match(request, vector, anchor)
+        fused = self._fused(found, semantic) if request.mode == "hybrid" else found.hits or semantic
+        match = self._match(request, vector, anchor, found.known)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
         if request.sort != "year":
-            return Ranking(hits, match, counts, corrections)
+            return Ranking(hits, match, counts, found.corrections)
         records = self.engine.get_many([h.id for h in hits])
         newest = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
-        return Ranking(newest, match, counts, corrections, records)
+        return Ranking(newest, match, counts, found.corrections, records)
+
+    def _fused(self, found: LexicalResult, semantic: list[Hit]) -> list[Hit]:
+        """Keyword and meaning lists as one. The keyword list weighs as much as the store
+        knows the query's words (an English query over Indonesian records matches only
+        incidental words), and each keyword hit as much of the query as it contains."""
+        t = self.tuning
+        lists = [(found.hits, t.lexical_weight * found.known), (semantic, t.semantic_weight)]
+        if t.fusion == "rrf":
+            return reciprocal_rank_fusion(lists, t.rrf_k)
+        return score_fusion(lists, trust=found.coverage)
 
     def _expanded(self, vector: np.ndarray) -> tuple[np.ndarray, float]:
         """The query vector moved toward the store's best meaning match, and that match's
@@ -224,14 +236,17 @@ class SearchService:
         return moved, float(best @ moved)
 
     def _match(
-        self, request: SearchRequest, vector: np.ndarray | None, anchor: float
+        self, request: SearchRequest, vector: np.ndarray | None, anchor: float, known: float
     ) -> MatchQuery:
-        """The match rule of ``Tuning`` for this request's mode."""
+        """The match rule of ``Tuning`` for this request's mode. A hybrid query whose words
+        the store does not hold (``known``, the share it does) has no keyword evidence to
+        add, so its cut slides from ``margin`` toward semantic mode's ``semantic_margin``."""
         t = self.tuning
         if vector is None:
             return MatchQuery(request.q, threshold=t.lexical_coverage - EPSILON)
         if request.mode == "semantic":
             cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
             return MatchQuery(vector=vector, threshold=cut)
-        cut = max(t.floor, anchor - t.margin) - EPSILON
+        margin = t.semantic_margin + (t.margin - t.semantic_margin) * known
+        cut = max(t.floor, anchor - margin) - EPSILON
         return MatchQuery(request.q, vector, t.coverage_weight, cut)

@@ -87,9 +87,16 @@ class Hit:
 
 @dataclass
 class LexicalResult:
+    """Keyword hits, how many records matched, the typo fixes made, and how far to trust
+    the list: per hit the share of the query's words it contains (``coverage``), and the
+    share of the query's words the whole store holds at all (``known``: an English query
+    over Indonesian records matches only incidental words)."""
+
     hits: list[Hit]
     total: int
     corrections: dict[str, str] = field(default_factory=dict)
+    coverage: dict[str, float] = field(default_factory=dict)
+    known: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -244,6 +251,10 @@ class QueryTerms:
     @property
     def terms(self) -> list[str]:
         return list(dict.fromkeys(t for word in self.words for t in word))
+
+    def known_share(self, known: Callable[[tuple[str, ...]], bool]) -> float:
+        """The share of the query's words that ``known`` says the store holds."""
+        return sum(map(known, self.words)) / len(self.words) if self.words else 0.0
 
 
 def query_terms(text: str, correct: Callable[[list[str]], dict[str, str]]) -> QueryTerms:

@@ -531,8 +531,16 @@ class EmbeddedEngine:
         snap, found, query = self._lexical_matches(text)
         positions, scores = found.positions, found.scores
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
-        positions, scores = positions[keep], scores[keep]
-        return LexicalResult(_top(snap, positions, scores, k), len(positions), query.corrections)
+        positions, scores, words = positions[keep], scores[keep], found.words[keep]
+        hits = _top(snap, positions, scores, k)
+        share = dict(zip(positions.tolist(), words / max(len(query.words), 1), strict=True))
+        return LexicalResult(
+            hits,
+            len(positions),
+            query.corrections,
+            {h.id: float(share[snap.row_of[h.id]]) for h in hits},
+            query.known_share(lambda word: any(t in snap.vocabulary for t in word)),
+        )
 
     def knn(
         self,

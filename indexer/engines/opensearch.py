@@ -32,6 +32,7 @@ from indexer.engines.base import (
     Hit,
     LexicalResult,
     MatchQuery,
+    QueryTerms,
     ReindexReport,
     WriteFailed,
     WriteResult,
@@ -195,6 +196,36 @@ def _text_query(terms: list[str], fields: Registry) -> dict[str, Any]:
 
 def _model_of(meta: dict[str, Any] | None) -> ModelInfo | None:
     return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
+
+
+def _lexical_body(query: QueryTerms, filters: Filters, k: int, fields: Registry) -> dict:
+    """Keyword top k under the filters, with which query words each hit contains (named
+    clauses that add nothing to the score) and, over the whole store (a global
+    aggregation), how many records hold each word."""
+    words = {f"w{i}": _text_query(list(word), fields) for i, word in enumerate(query.words)}
+    named = [
+        {"constant_score": {"filter": clause, "boost": 0.0, "_name": name}}
+        for name, clause in words.items()
+    ]
+    held = {
+        name: {"filter": {"terms": {"vocabulary": list(word)}}}
+        for name, word in zip(words, query.words, strict=True)
+    }
+    return {
+        "query": {
+            "bool": {
+                "must": [_text_query(query.terms, fields)],
+                "should": named,
+                **_restriction(filters)["bool"],
+            }
+        },
+        "aggs": {"store": {"global": {}, "aggs": held}},
+        "size": max(k, 0),
+        "sort": SCORE_ORDER,
+        "track_scores": True,
+        "track_total_hits": True,
+        "_source": False,
+    }
 
 
 def _cosine_of(score: float) -> float:
@@ -456,23 +487,18 @@ class OpenSearchEngine:
         query = query_terms(text, self._corrections)
         if not query.words:
             return LexicalResult([], 0, query.corrections)
-        resp = self._search(
-            {
-                "query": {
-                    "bool": {
-                        "must": [_text_query(query.terms, self.fields)],
-                        **_restriction(filters)["bool"],
-                    }
-                },
-                "size": max(k, 0),
-                "sort": SCORE_ORDER,
-                "track_scores": True,
-                "track_total_hits": True,
-                "_source": False,
-            }
-        )
+        resp = self._search(_lexical_body(query, filters, k, self.fields))
+        words = len(query.words)
         hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
-        return LexicalResult(hits, int(resp["hits"]["total"]["value"]), query.corrections)
+        coverage = {
+            h["_id"]: len(h.get("matched_queries", [])) / words for h in resp["hits"]["hits"]
+        }
+        store = resp["aggregations"]["store"]
+        held = {w for i, w in enumerate(query.words) if store[f"w{i}"]["doc_count"]}
+        known = query.known_share(held.__contains__)
+        return LexicalResult(
+            hits, int(resp["hits"]["total"]["value"]), query.corrections, coverage, known
+        )
 
     @_guarded
     def knn(

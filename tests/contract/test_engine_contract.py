@@ -63,6 +63,19 @@ def test_typo_is_corrected_only_for_unknown_terms(loaded_engine):
     assert [h.id for h in typo.hits] == [h.id for h in exact.hits]
 
 
+def test_keyword_hits_say_how_much_of_the_query_they_hold(loaded_engine):
+    """Coverage per hit and the share of the query's words the store holds at all (the
+    made-up third word is in no record) are the same on every engine."""
+    found = loaded_engine.lexical("antrean puskesmas zyxwvut", Filters(), 200)
+    assert found.known == pytest.approx(2 / 3)
+    assert set(found.coverage) == {h.id for h in found.hits}
+    assert {round(c, 6) for c in found.coverage.values()} <= {round(1 / 3, 6), round(2 / 3, 6)}
+    both = loaded_engine.lexical("antrean puskesmas", Filters(), 200).coverage
+    assert {i for i, c in found.coverage.items() if c > 0.5} == {
+        i for i, c in both.items() if c == 1.0
+    }
+
+
 def test_filters_or_within_field_and_across_fields(loaded_engine):
     jatim = Filters({"province": ("Jawa Timur",)})
     both = Filters({"province": ("Jawa Timur", "Bali")})

@@ -103,6 +103,18 @@ def test_score_fusion_keeps_how_far_apart_scores_are():
     assert score_fusion([(keyword, 1.0), (meaning, 0.0)])[2].id == "c"
 
 
+def test_a_keyword_hit_counts_as_much_of_the_query_as_it_holds():
+    """An English query over Indonesian records: its one keyword hit shares one word of
+    five, and no longer outranks the best meaning match by being the list's best."""
+    keyword = [Hit("home-care", 4.0)]
+    meaning = [Hit("kebun", 0.92), Hit("lumbung", 0.88), Hit("home-care", 0.85)]
+    plain = score_fusion([(keyword, 1.0), (meaning, 1.0)])
+    trusted = score_fusion([(keyword, 1.0), (meaning, 1.0)], trust={"home-care": 0.2})
+    assert plain[0].id == "home-care"
+    assert [h.id for h in trusted] == ["kebun", "lumbung", "home-care"]
+    assert trusted[-1].score == pytest.approx(0.2)
+
+
 def test_each_model_gets_its_measured_fusion():
     from ranking.search import Tuning, tuning_for
 
