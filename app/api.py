@@ -51,13 +51,13 @@ def _not_found(record_id: str) -> ApiError:
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(services().engine.fields))
+    return jsonify(openapi_document(services().fields))
 
 
 @bp.get("/search")
 def search():
     svc = services()
-    return jsonify(svc.search.search(parse_search(_args(), svc.engine.fields)).to_dict())
+    return jsonify(svc.search.search(parse_search(_args(), svc.fields)).to_dict())
 
 
 @bp.get("/facets")

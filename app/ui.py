@@ -53,7 +53,7 @@ SORT_LABELS = {"relevance": "Paling relevan", "year": "Tahun terbaru"}
 
 
 def _fields() -> Registry:
-    return services().engine.fields
+    return services().fields
 
 
 def field_labels(fields: Registry) -> dict[str, str]:

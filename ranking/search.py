@@ -35,10 +35,10 @@ EPSILON = 1e-6
 class Tuning:
     """Fusion and match-set settings, chosen by measurement with bench/relevance/tune.py.
 
-    Ranking: with the multilingual default model, min-max normalised score fusion beats
-    weighted RRF on both held-out halves of the judged queries: it keeps how far apart
-    the scores are, so a strong meaning match outranks a weak keyword one. ``rrf_k``
-    applies when ``fusion`` is "rrf".
+    Ranking: with the multilingual default model, min-max normalised score fusion wins on
+    all judged queries (on the halves, once each with weighted RRF; tuning.md): it keeps
+    how far apart the scores are, so a strong meaning match outranks a weak keyword one.
+    ``rrf_k`` applies when ``fusion`` is "rrf".
 
     Match set (the total, the facet counts and which hits are shown; see MatchQuery): a
     hybrid query matches a record when cosine + ``coverage_weight`` x the share of the
@@ -46,7 +46,9 @@ class Tuning:
     ``floor`` at least). E5's cosines are compressed (unrelated pairs sit near 0.8), so
     only a record close to the best meaning match, or one nearly as close that also
     shares the query's words, is relevant. Semantic mode cuts at the best cosine minus
-    ``semantic_margin``; lexical mode needs ``lexical_coverage`` of the query's words.
+    ``semantic_margin``, and so does a hybrid query whose words the store does not hold
+    (between the two margins as that share rises); lexical mode needs
+    ``lexical_coverage`` of the query's words.
     Before all this the query vector is moved toward the store's best match by
     ``expansion`` (see ``SearchService._expanded``); "best cosine" is then that match's.
     The threshold comes from the whole store, not the filtered part, so a facet value's
@@ -59,11 +61,11 @@ class Tuning:
     semantic_weight: float = 1.0
     candidates: int = 100
     coverage_weight: float = 0.08
-    margin: float = 0.06
-    semantic_margin: float = 0.08
-    floor: float = 0.68
+    margin: float = 0.08
+    semantic_margin: float = 0.1
+    floor: float = 0.63
     lexical_coverage: float = 0.01
-    expansion: float = 0.5
+    expansion: float = 1.0
 
 
 # Models whose scores behave differently get their own measured settings.

@@ -19,9 +19,10 @@ from indexer.fields import Registry
 from indexer.schema import Innovation, store_layout
 from indexer.text import analyzer
 
-# A term is matched in every text field: OpenSearch counts terms x fields against its
-# 1,024-clause limit (7 fields x 128 terms = 896).
-MAX_QUERY_TERMS = 128
+# OpenSearch counts every clause of a query against a limit of 1,024: a keyword query
+# matches each term in every text field and names each word once (see term_budget).
+MAX_CLAUSES = 1024
+FILTER_CLAUSES = 128  # room left for the filters
 ANY_WORD = 1e-9  # a match threshold just above zero: one word of the query is enough
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
@@ -257,15 +258,22 @@ class QueryTerms:
         return sum(map(known, self.words)) / len(self.words) if self.words else 0.0
 
 
-def query_terms(text: str, correct: Callable[[list[str]], dict[str, str]]) -> QueryTerms:
+def term_budget(fields: Registry) -> int:
+    """How many terms of a query are used: each costs a clause per text field, plus one
+    per word, under OpenSearch's clause limit (8 text fields: 99 terms)."""
+    return (MAX_CLAUSES - FILTER_CLAUSES) // (len(fields.text_weights) + 1)
+
+
+def query_terms(
+    text: str, correct: Callable[[list[str]], dict[str, str]], budget: int
+) -> QueryTerms:
     """The query's words with unknown terms replaced by ``correct``'s fixes.
 
-    At most MAX_QUERY_TERMS terms, in order of appearance: a long text ("more like this"
-    from a huge record) costs what a long query does, and stays under OpenSearch's clause
-    limit.
+    At most ``budget`` terms (``term_budget``), in order of appearance: a long text
+    ("more like this" from a huge record) costs what a long query does, and every engine
+    cuts it at the same place.
     """
     words: dict[str, list[str]] = {}
-    budget = MAX_QUERY_TERMS
     for surface, term in analyzer().pairs(text):
         known = words.get(surface)
         if known is None and budget < 2:  # a new word may bring two terms

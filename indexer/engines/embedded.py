@@ -46,6 +46,7 @@ from indexer.engines.base import (
     ordered_facet,
     query_terms,
     ranked,
+    term_budget,
     utc_now,
     write_status,
 )
@@ -492,9 +493,9 @@ class EmbeddedEngine:
             self._matches = matches
         return snap, found, query
 
-    @staticmethod
-    def _terms(snap: _Snapshot, text: str) -> QueryTerms:
-        return query_terms(text, lambda ts: corrections(ts, snap.vocabulary))
+    def _terms(self, snap: _Snapshot, text: str) -> QueryTerms:
+        budget = term_budget(self.fields)
+        return query_terms(text, lambda ts: corrections(ts, snap.vocabulary), budget)
 
     def _read_postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding one term and its BM25 part; call inside ``_reading`` at snap's

@@ -41,6 +41,7 @@ from indexer.engines.base import (
     ordered_facet,
     query_terms,
     ranked,
+    term_budget,
     utc_now,
     write_status,
 )
@@ -202,15 +203,13 @@ def _lexical_body(query: QueryTerms, filters: Filters, k: int, fields: Registry)
     """Keyword top k under the filters, with which query words each hit contains (named
     clauses that add nothing to the score) and, over the whole store (a global
     aggregation), how many records hold each word."""
-    words = {f"w{i}": _text_query(list(word), fields) for i, word in enumerate(query.words)}
+    # "vocabulary" holds every analysed field's terms: one clause per word.
+    words = {f"w{i}": {"terms": {"vocabulary": list(w)}} for i, w in enumerate(query.words)}
     named = [
         {"constant_score": {"filter": clause, "boost": 0.0, "_name": name}}
         for name, clause in words.items()
     ]
-    held = {
-        name: {"filter": {"terms": {"vocabulary": list(word)}}}
-        for name, word in zip(words, query.words, strict=True)
-    }
+    held = {name: {"filter": clause} for name, clause in words.items()}
     return {
         "query": {
             "bool": {
@@ -484,7 +483,7 @@ class OpenSearchEngine:
 
     @_guarded
     def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        query = query_terms(text, self._corrections)
+        query = query_terms(text, self._corrections, term_budget(self.fields))
         if not query.words:
             return LexicalResult([], 0, query.corrections)
         resp = self._search(_lexical_body(query, filters, k, self.fields))
@@ -546,7 +545,7 @@ class OpenSearchEngine:
             return {"match_all": {}}
         clauses: list[dict[str, Any]] = []
         if match.text is not None:
-            words = query_terms(match.text, self._corrections).words
+            words = query_terms(match.text, self._corrections, term_budget(self.fields)).words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
                 {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}

@@ -235,7 +235,7 @@ def test_get_many_returns_the_stored_records_and_skips_unknown_ids(loaded_engine
 
 
 def test_a_very_long_query_answers_like_its_first_terms(loaded_engine):
-    """Past MAX_QUERY_TERMS the rest of a query is ignored, on every engine alike (and
+    """Past the term budget the rest of a query is ignored, on every engine alike (and
     OpenSearch stays under its clause limit)."""
     words = [f"{c}{i:02d}" for c in "qxzj" for i in range(100)]  # unknown, too short to fix
     long_query = "antrean puskesmas " + " ".join(words)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app import create_app
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine
 from indexer.engines.embedded import EmbeddedEngine
@@ -16,8 +17,9 @@ from indexer.engines.opensearch import OpenSearchEngine
 from indexer.fields import FIELDS, vocabulary_field
 from indexer.ingest import Ingestor
 from indexer.readers import items_from_objects
+from indexer.settings import Settings
 from indexer.validation import validate
-from tests.conftest import make_app
+from workers.assembly import Services
 
 STATUS = vocabulary_field(
     "status",
@@ -68,9 +70,9 @@ def test_the_new_facet_is_stored_filtered_counted_documented_and_labelled(
 ):
     report = Ingestor(engine, embedder).run(items_from_objects(_records(sample_records)))
     assert (report.created, report.rejected) == (12, 0)
-    app = make_app(tmp_path / "unused", embedder)
-    app.extensions["jippnas"].__dict__["engine"] = engine
-    client = app.test_client()
+    services = Services(Settings(data_dir=tmp_path, rate_limit_read=None), WITH_STATUS)
+    services.__dict__.update(engine=engine, embedder=embedder)  # the engine under test
+    client = create_app(services=services).test_client()
 
     stopped = client.get("/api/v1/search?status=berhenti&size=20").json
     assert stopped["total"] == 4

@@ -5,8 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from indexer.embeddings import ModelInfo
-from indexer.engines.base import Filters
-from indexer.engines.opensearch import _filter_clauses, _text_query, document, index_mappings
+from indexer.engines.base import (
+    FILTER_CLAUSES,
+    MAX_CLAUSES,
+    Filters,
+    QueryTerms,
+    term_budget,
+)
+from indexer.engines.opensearch import (
+    _filter_clauses,
+    _lexical_body,
+    _text_query,
+    document,
+    index_mappings,
+)
 from indexer.fields import FIELDS
 from indexer.schema import store_layout
 from indexer.validation import validate
@@ -55,3 +67,23 @@ def test_a_document_holds_the_record_its_facets_texts_and_vector(sample_records)
     assert body["sector"] == record.sector and body["vector"] == [0.5] * 4
     assert body["text"]["title"] == record.title
     assert body["analysed"]["title"]  # the Python analyser's terms
+
+
+def test_a_keyword_query_names_each_word_once_and_counts_it_over_the_whole_store():
+    query = QueryTerms((("antre", "antrean"), ("puskesmas",)))
+    body = _lexical_body(query, Filters({"sector": ("kesehatan",)}), 20, FIELDS)
+    named = body["query"]["bool"]["should"]
+    assert [c["constant_score"]["_name"] for c in named] == ["w0", "w1"]
+    assert named[0]["constant_score"] == {
+        "filter": {"terms": {"vocabulary": ["antre", "antrean"]}},
+        "boost": 0.0,  # adds nothing to the BM25 score
+        "_name": "w0",
+    }
+    assert body["query"]["bool"]["filter"] == [{"terms": {"sector": ["kesehatan"]}}]
+    assert body["aggs"]["store"]["global"] == {}  # ignores the query and its filters
+    assert set(body["aggs"]["store"]["aggs"]) == {"w0", "w1"}
+
+
+def test_every_engine_cuts_a_query_within_the_clause_limit():
+    budget = term_budget(FIELDS)
+    assert budget * (len(FIELDS.text_weights) + 1) <= MAX_CLAUSES - FILTER_CLAUSES
