@@ -11,8 +11,11 @@ def open_engine(settings: Settings, fields: Registry = FIELDS) -> Engine:
     """The engine the settings ask for; OpenSearch is imported only when chosen."""
     if settings.engine == "opensearch":
         from indexer.engines.opensearch import OpenSearchEngine
+        from indexer.locks import store_lock
 
-        return OpenSearchEngine(settings.opensearch_url, settings.opensearch_index, fields=fields)
+        index = settings.opensearch_index
+        lock = store_lock(settings, index)
+        return OpenSearchEngine(settings.opensearch_url, index, fields=fields, lock=lock)
     if settings.engine == "memory":
         from indexer.engines.memory import MemoryEngine
 

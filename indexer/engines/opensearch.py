@@ -47,6 +47,7 @@ from indexer.engines.base import (
 )
 from indexer.fields import FIELDS, Registry
 from indexer.fuzzy import closest, max_edits
+from indexer.locks import StoreLock, ThreadLock
 from indexer.schema import Innovation, stale_vectors, store_layout
 from indexer.text import analyzer, stopwords, synonym_lines
 
@@ -281,10 +282,18 @@ class OpenSearchEngine:
     name = "opensearch"
 
     def __init__(
-        self, url: str, alias: str, timeout: float = 30.0, fields: Registry = FIELDS
+        self,
+        url: str,
+        alias: str,
+        timeout: float = 30.0,
+        fields: Registry = FIELDS,
+        lock: StoreLock | None = None,
     ) -> None:
+        """``lock`` makes writes wait out a rebuild; the service assembly passes one shared
+        by every process (indexer/locks.py), the default covers this process only."""
         self.alias = alias
         self.fields = fields
+        self.lock = lock or ThreadLock()
         parts = urlsplit(url)
         self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
         self.client = OpenSearch(
@@ -388,6 +397,12 @@ class OpenSearchEngine:
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
     ) -> list[WriteResult]:
         check_vectors(records, vectors, model)
+        with self.lock.held():
+            return self._upsert(records, vectors, model)
+
+    def _upsert(
+        self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
+    ) -> list[WriteResult]:
         self.check_store(model)
         self._ensure_index(model)
         old = self._sources([r.id for r in records])
@@ -432,6 +447,10 @@ class OpenSearchEngine:
     def delete(self, ids: Sequence[str]) -> int:
         if not ids:
             return 0
+        with self.lock.held():
+            return self._delete(ids)
+
+    def _delete(self, ids: Sequence[str]) -> int:
         try:
             resp = self.client.delete_by_query(
                 index=self.alias,
@@ -613,9 +632,13 @@ class OpenSearchEngine:
 
         Vectors are copied unless the configured model differs from the one that built the
         current index; then every record is re-embedded. On any failure the new index is
-        deleted and the alias keeps pointing at the old one. Writes made while this runs
-        go to the old generation and are not carried over: pause ingest during a reindex.
+        deleted and the alias keeps pointing at the old one. It holds the store lock
+        throughout: writes wait for the swap and then land in the new generation.
         """
+        with self.lock.held():
+            return self._rebuild(embedder)
+
+    def _rebuild(self, embedder: Embedder) -> ReindexReport:
         old = self._indices()
         model = embedder.info
         reembed = self.model_info() != model or stale_vectors(self.layout())
@@ -661,6 +684,7 @@ class OpenSearchEngine:
         self, hits: Iterable[dict[str, Any]], target: str, embedder: Embedder | None
     ) -> Iterator[dict[str, Any]]:
         for chunk in _chunks(hits, BULK_CHUNK):
+            self.lock.renew()  # a long rebuild keeps its lease
             records = [Innovation.from_dict(h["_source"]["data"], self.fields) for h in chunk]
             vectors: Sequence[Any] | np.ndarray = (
                 embedder.encode([r.embedding_text() for r in records])

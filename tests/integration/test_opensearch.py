@@ -3,6 +3,8 @@ zero-downtime reindex, and 503 then recovery when the node cannot be reached."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ from indexer.engines.base import Filters, MatchQuery, WriteFailed
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor, IngestReport
+from indexer.locks import FileStoreLock
 from tests.conftest import make_app
 from tests.support.gate import Gate
 from tests.support.probes import probe, probing
@@ -161,6 +164,42 @@ def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
     assert reports[0].old == tuple(first_generation)
     assert fresh.generations() == [reports[1].new]
     assert probe(reader, vector) == expected
+
+
+def test_writes_during_a_reindex_wait_for_the_swap_and_none_is_lost(
+    fresh, embedded_sample, embedder, tmp_path
+):
+    """A worker writing and the CLI rebuilding (two engines sharing one lock file, as two
+    processes do): each write waits for the swap instead of landing in the old
+    generation, so every record written while the copy ran is in the new one."""
+    lock = tmp_path / "store.lock"
+    builder = OpenSearchEngine(fresh.location, fresh.alias, lock=FileStoreLock(lock))
+    writer = OpenSearchEngine(fresh.location, fresh.alias, lock=FileStoreLock(lock))
+    fill(builder, embedded_sample, embedder.info)
+    source = [h.id for h in embedded_sample.browse(Filters(), 200)]
+    written: list[str] = []
+    rebuilt = threading.Event()
+
+    def write() -> None:
+        for n, record_id in enumerate(source):
+            record = embedded_sample.get(record_id).replace(id=f"{record_id}-baru")
+            writer.upsert([record], embedded_sample.get_vector(record_id)[None], embedder.info)
+            written.append(record.id)
+            if rebuilt.is_set() and n % 10 == 9:
+                return
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    while len(written) < 3:
+        time.sleep(0.05)
+    report = builder.reindex(embedder)
+    rebuilt.set()
+    thread.join(120)
+    assert report.records >= 158  # the copy saw writes made before it started
+    assert builder.count() == 155 + len(written)
+    assert set(builder.get_many(written)) == set(written)
+    builder.close()
+    writer.close()
 
 
 def test_reindex_reembeds_when_the_model_changed(fresh, embedded_sample, embedder):
