@@ -218,7 +218,8 @@ def test_reindex_reembeds_when_the_model_changed(fresh, embedded_sample, embedde
     assert fresh.get(ids[0]) == stored  # timestamps kept
 
 
-def test_reindex_command(os_sample, monkeypatch):
+def test_reindex_command(os_sample, monkeypatch, tmp_path):
+    monkeypatch.setenv("JIPPNAS_DATA_DIR", str(tmp_path))  # the store lock file goes here
     monkeypatch.setenv("JIPPNAS_ENGINE", "opensearch")
     monkeypatch.setenv("JIPPNAS_OPENSEARCH_URL", os_sample.location)
     monkeypatch.setenv("JIPPNAS_OPENSEARCH_INDEX", os_sample.alias)

@@ -42,6 +42,7 @@ def where(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
         return
     url, alias = request.getfixturevalue("opensearch_url"), f"test-{uuid.uuid4().hex}"
     yield {
+        "JIPPNAS_DATA_DIR": str(tmp_path),  # the store lock file goes here
         "JIPPNAS_ENGINE": "opensearch",
         "JIPPNAS_OPENSEARCH_URL": url,
         "JIPPNAS_OPENSEARCH_INDEX": alias,
@@ -50,7 +51,7 @@ def where(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator
 
 
 def _open(where: dict, fields=FIELDS) -> Engine:
-    if "JIPPNAS_DATA_DIR" in where:
+    if "JIPPNAS_ENGINE" not in where:
         return EmbeddedEngine(Path(where["JIPPNAS_DATA_DIR"]), fields=fields)
     return OpenSearchEngine(
         where["JIPPNAS_OPENSEARCH_URL"], where["JIPPNAS_OPENSEARCH_INDEX"], fields=fields
