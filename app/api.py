@@ -118,6 +118,6 @@ def create_innovations():
 @bp.delete("/innovations/<record_id>")
 @require_token
 def delete_innovation(record_id: str):
-    if not services().engine.delete([record_id]):
+    if not services().ingestor().delete([record_id]):
         raise _not_found(record_id)
     return "", 204

@@ -12,13 +12,24 @@ from typing import Any
 
 from app.errors import MAX_URL_BYTES
 from indexer.fields import FIELDS, Field, Kind, Registry
-from indexer.normalise import ID_PATTERN
+from indexer.normalise import ID_PATTERN, MAX_REFS, MAX_SHORT
 from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS, SearchRequest
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": "string", "nullable": True}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
+_LINK = {
+    "type": "object",
+    "description": "A stored record's id, or the title, agency, region and year of a "
+    "practice outside the store",
+    "additionalProperties": False,
+    "properties": {
+        "id": {**STR, "pattern": ID_PATTERN.pattern},
+        **{key: {**STR, "maxLength": MAX_SHORT} for key in ("title", "agency", "region")},
+        "year": INT,
+    },
+}
 _KINDS: dict[Kind, dict[str, Any]] = {
     "text": STR,
     "keyword": STR,
@@ -27,6 +38,7 @@ _KINDS: dict[Kind, dict[str, Any]] = {
     "list": {"type": "array", "items": STR},
     "url": STR,
     "id": {**STR, "pattern": ID_PATTERN.pattern},
+    "refs": {"type": "array", "items": _LINK, "maxItems": MAX_REFS},
     "timestamp": STR,
 }
 
@@ -106,7 +118,7 @@ def _property(spec: Field, given: bool = False) -> dict[str, Any]:
         schema["enum"] = list(spec.vocabulary)  # writes also take aliases ("Kab.", "IGA")
     if given and spec.kind in ("text", "keyword", "url"):
         schema["maxLength"] = spec.max_chars
-    if not spec.required and spec.kind not in ("list", "boolean"):
+    if not spec.required and spec.kind not in ("list", "refs", "boolean"):
         schema["nullable"] = True
     return schema
 

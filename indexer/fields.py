@@ -21,11 +21,12 @@ from typing import Any, Literal
 from indexer import normalise
 
 # text: free text; keyword: one short value (facets); integer; boolean; list: short texts;
-# url; id; timestamp: set by the store, never accepted as input.
-Kind = Literal["text", "keyword", "integer", "boolean", "list", "url", "id", "timestamp"]
+# url; id; refs: links to other practices (normalise.Ref); timestamp: set by the store,
+# never accepted as input.
+Kind = Literal["text", "keyword", "integer", "boolean", "list", "url", "id", "refs", "timestamp"]
 # terms: repeatable parameter, values OR-ed; range: <name>_from / <name>_to; flag: true/false.
 FacetKind = Literal["terms", "range", "flag"]
-FieldValue = str | int | bool | tuple[str, ...] | None
+FieldValue = str | int | bool | tuple[str, ...] | tuple[normalise.Ref, ...] | None
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,21 @@ _SECTOR_ALIASES = {
     for alias in aliases
 }
 PROGRAM_CODES = ("KIPP", "IGA", "UNPSA")
+STATUSES = {
+    "berjalan": "Masih berjalan",
+    "dikembangkan": "Dikembangkan",
+    "berhenti": "Berhenti",
+    "tidak diketahui": "Tidak diketahui",
+}
+_STATUS_ALIASES = {"aktif": "berjalan", "running": "berjalan", "stopped": "berhenti"}
+REPLICATION = {"direplikasi": "Sudah direplikasi", "belum tercatat": "Belum tercatat"}
+
+
+def replication(values: dict[str, Any]) -> dict[str, Any]:
+    """Whether anyone is known to have replicated the practice (the facet's value)."""
+    return {"replication": "direplikasi" if values.get("replicated_by") else "belum tercatat"}
+
+
 _LONG = normalise.MAX_TEXT
 
 FIELDS = Registry(
@@ -365,6 +381,60 @@ FIELDS = Registry(
             max_chars=normalise.MAX_URL,
             normalise=normalise.url,
         ),
+        vocabulary_field(
+            "status",
+            tuple(STATUSES),
+            _STATUS_ALIASES,
+            label="Status",
+            description="Whether it still runs, as a source last confirmed it",
+            value_labels=STATUSES,
+            facet="terms",
+            card=True,
+            default="tidak diketahui",
+        ),
+        Field(
+            "status_year",
+            "integer",
+            "Status dikonfirmasi",
+            "Year a source last confirmed the status",
+            normalise=normalise.year,
+        ),
+        Field(
+            "replicates",
+            "refs",
+            "Replikasi dari",
+            "The practice this one replicates: an id in the store, or title, agency, "
+            "region and year of one outside it",
+            normalise=normalise.refs,
+            default=(),
+        ),
+        Field(
+            "replicated_by",
+            "refs",
+            "Direplikasi oleh",
+            "Who replicated it: agencies a source names (agency, region, year), plus the "
+            "id of every stored record whose `replicates` names this one (kept by the store)",
+            normalise=normalise.refs,
+            default=(),
+        ),
+        Field(
+            "replication",
+            "keyword",
+            "Replikasi",
+            "Whether anyone is known to have replicated it",
+            derived=True,
+            value_labels=REPLICATION,
+            facet="terms",
+            default="belum tercatat",
+        ),
+        Field(
+            "practice",
+            "id",
+            "Praktik",
+            "The practice a record belongs to when confirmed duplicates join it to others "
+            "(the smallest id among them); empty for a practice recorded once",
+            derived=True,
+        ),
         Field("created_at", "timestamp", "Dibuat", "When the store first saw it"),
         Field("updated_at", "timestamp", "Diperbarui", "When its content last changed"),
     ),
@@ -374,5 +444,6 @@ FIELDS = Registry(
             ("province", "province_code", "regency_city", "regency_code"),
             normalise.resolve_regions,
         ),
+        Rule(("replicated_by",), ("replication",), replication),
     ),
 )

@@ -1,18 +1,21 @@
-"""The one write path: raw items -> validate -> embed -> upsert, batch by batch.
+"""The one write path: raw items -> validate -> link -> embed -> upsert, batch by batch,
+and deletes.
 
 Invalid records become rejections with their position, field and reason; every valid
 record in the same batch is still stored. Records whose content has not changed are
-neither re-embedded nor rewritten.
+neither re-embedded nor rewritten. Replication links are kept both ways (lineage.py): a
+write or delete also rewrites the records it links to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from indexer import lineage
 from indexer.embeddings import Embedder
 from indexer.engines.base import Engine, WriteFailed, WriteResult
 from indexer.fields import FIELDS, Registry
@@ -104,7 +107,8 @@ class Ingestor:
                 report.rejections.append(outcome)
             else:
                 valid.append((item.position, outcome))
-        known = self.engine.fingerprints([r.id for _, r in valid])
+        valid, linked, stored = self._link(valid, report)
+        known = {i: r.fingerprint() for i, r in stored.items()}
         changed = [(p, r) for p, r in valid if known.get(r.id) != r.fingerprint()]
         results = [
             (p, WriteResult(r.id, "unchanged"))
@@ -114,10 +118,45 @@ class Ingestor:
         if changed:
             vectors = self.embedder.encode([r.embedding_text() for _, r in changed])
             results += self._store(changed, vectors, report)
+        self._rewrite(linked)
         for position, result in sorted(results, key=lambda pr: pr[0]):
             setattr(report, result.status, getattr(report, result.status) + 1)
             report.written.append((position, result))
         return report
+
+    def _link(
+        self, valid: list[tuple[int, Innovation]], report: IngestReport
+    ) -> tuple[list[tuple[int, Innovation]], list[Innovation], dict[str, Innovation]]:
+        """The batch with its lineage derived, the stored records it links to that change,
+        and the stored versions read; a record linking to an unknown id is rejected."""
+        ids = {r.id for _, r in valid}
+        stored = self.engine.get_many(sorted(ids | _targets(r for _, r in valid)))
+        earlier = _targets(r for i, r in stored.items() if i in ids) - stored.keys()
+        stored |= self.engine.get_many(sorted(earlier)) if earlier else {}
+        plan = lineage.plan([r for _, r in valid], stored)
+        for position, record in valid:
+            if record.id in plan.unknown:
+                errors = [
+                    FieldError("replicates", _unknown(record.id, t))
+                    for t in plan.unknown[record.id]
+                ]
+                report.rejections.append(Rejection(position, errors, record.id))
+        kept = [(p, plan.records[r.id]) for p, r in valid if r.id not in plan.unknown]
+        return kept, list(plan.linked.values()), stored
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete records; those they replicated lose them as replicators."""
+        gone = self.engine.get_many(ids)
+        targets = self.engine.get_many(sorted(_targets(gone.values()) - set(ids)))
+        deleted = self.engine.delete(ids)
+        self._rewrite(lineage.unlink(gone.values(), targets))
+        return deleted
+
+    def _rewrite(self, records: list[Innovation]) -> None:
+        """Store records whose lineage changed (a handful per batch, re-embedded)."""
+        if records:
+            vectors = self.embedder.encode([r.embedding_text() for r in records])
+            self.engine.upsert(records, vectors, self.embedder.info)
 
     def _store(
         self, changed: list[tuple[int, Innovation]], vectors: np.ndarray, report: IngestReport
@@ -149,6 +188,19 @@ class Ingestor:
         if isinstance(outcome, list):
             return reject(outcome, _reported_id(item.data.get("id")))
         return outcome
+
+
+def _targets(records: Iterable[Innovation]) -> set[str]:
+    return {t for r in records for t in lineage.linked_ids(r.replicates)}
+
+
+def _unknown(record_id: str, target: str) -> str:
+    if target == record_id:
+        return "a record cannot replicate itself"
+    return (
+        f"no record with id {target!r} is stored or in this batch; name an original "
+        "outside the store by its title, agency and region instead"
+    )
 
 
 def _reported_id(value: object) -> str | None:

@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from indexer import regions
 from indexer.text import separate
@@ -22,6 +22,7 @@ MAX_TEXT = 20_000
 MAX_SHORT = 300
 MAX_URL = 2000
 MAX_TAGS = 30
+MAX_REFS = 200
 MIN_YEAR = 1990
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 # Lone surrogates: Python strings can hold them (JSON "\ud800"), UTF-8 cannot encode them.
@@ -126,6 +127,55 @@ def tags(value: Any) -> tuple[str, ...]:
     if len(unique) > MAX_TAGS or any(len(t) > MAX_SHORT for t in unique):
         raise ValueError(f"at most {MAX_TAGS} tags of at most {MAX_SHORT} characters")
     return unique
+
+
+class Ref(NamedTuple):
+    """A link to another practice: a record's id, or, for one outside the store, its
+    name and place as the source gives them."""
+
+    id: str | None = None
+    title: str | None = None
+    agency: str | None = None
+    region: str | None = None
+    year: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self._asdict().items() if v is not None}
+
+
+def refs(value: Any) -> tuple[Ref, ...]:
+    """One link or a list of them; each an id, or an object with id/title/agency/region/
+    year (a title or an agency when there is no id). Repeats are dropped."""
+    items = value if isinstance(value, list | tuple) else [value]
+    if len(items) > MAX_REFS:
+        raise ValueError(f"at most {MAX_REFS} links, got {len(items)}")
+    linked = []
+    for number, item in enumerate(items, start=1):
+        try:
+            linked.append(_ref(item))
+        except ValueError as exc:
+            raise ValueError(f"link {number}: {exc}") from None
+    return tuple(dict.fromkeys(linked))
+
+
+def _ref(item: Any) -> Ref:
+    if isinstance(item, Ref):
+        return item
+    if not isinstance(item, dict):
+        return Ref(id=canonical_id(item))
+    unknown = sorted(set(item) - set(Ref._fields))
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r}; expected {', '.join(Ref._fields)}")
+    texts = {}
+    for key in ("title", "agency", "region"):
+        texts[key] = plain_text(item.get(key))
+        if texts[key] and len(texts[key]) > MAX_SHORT:
+            raise ValueError(f"{key} is longer than {MAX_SHORT} characters")
+    when = item.get("year")
+    ref = Ref(canonical_id(item.get("id")), **texts, year=None if when is None else year(when))
+    if not (ref.id or ref.title or ref.agency):
+        raise ValueError("needs an id, or a title or an agency")
+    return ref
 
 
 def url(value: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.fields import FIELDS, Registry
+from indexer.normalise import Ref
 
 
 class Innovation:
@@ -48,7 +49,7 @@ class Innovation:
         return Innovation(**(self._values | changes))
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self._values.items()}
+        return {k: _plain(v) for k, v in self._values.items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], registry: Registry = FIELDS) -> Innovation:
@@ -57,6 +58,8 @@ class Innovation:
         for f in registry:
             if f.kind == "list":
                 values[f.name] = tuple(values[f.name] or ())
+            elif f.kind == "refs":
+                values[f.name] = tuple(Ref(**link) for link in values[f.name] or ())
         return cls(**values)
 
     def embedding_text(self) -> str:
@@ -97,6 +100,15 @@ def store_layout(fields: Registry) -> str:
 def stale_vectors(layout: str | None) -> bool:
     """Whether a store built with ``layout`` holds vectors of another passage format."""
     return layout is None or layout.rsplit(".", 1)[-1] != str(PASSAGE_FORMAT)
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as JSON data (links become objects)."""
+    if isinstance(value, Ref):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _restore(values: dict[str, Any]) -> Innovation:

@@ -14,7 +14,7 @@ from indexer.schema import FieldError, Innovation
 
 # Kinds whose normaliser reads the raw value (a number, a flag, a list); the others are
 # text first: cleaned, length-checked, then normalised.
-RAW_KINDS = frozenset({"integer", "boolean", "list", "id"})
+RAW_KINDS = frozenset({"integer", "boolean", "list", "id", "refs"})
 
 
 def field_value(spec: Field, raw: Any, normalised: bool = True) -> Any:

@@ -51,7 +51,7 @@ def ingest_chunk(self: Task, job: str, number: int) -> dict[str, int]:
 
 @shared_task(bind=True, name="jippnas.delete_innovations", **RETRY)
 def delete_innovations(self: Task, ids: list[str]) -> int:
-    return services_of(self).engine.delete(ids)
+    return services_of(self).ingestor().delete(ids)
 
 
 @shared_task(bind=True, name="jippnas.reindex")

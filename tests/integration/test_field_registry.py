@@ -1,5 +1,5 @@
 """A new facet is one registry entry: validated, stored, filtered, counted, documented and
-labelled on both engines, with no other code change (here: a practice's status)."""
+labelled on both engines, with no other code change (here: the stage a practice is at)."""
 
 from __future__ import annotations
 
@@ -21,23 +21,23 @@ from indexer.settings import Settings
 from indexer.validation import validate
 from workers.assembly import Services
 
-STATUS = vocabulary_field(
-    "status",
-    ("aktif", "berhenti"),
-    {"masih berjalan": "aktif", "sudah berhenti": "berhenti", "active": "aktif"},
-    label="Status inovasi",
-    description="Whether the practice still runs",
-    value_labels={"aktif": "Masih berjalan", "berhenti": "Sudah berhenti"},
+STAGE = vocabulary_field(
+    "stage",
+    ("penerapan", "ujicoba"),
+    {"sudah diterapkan": "penerapan", "uji coba": "ujicoba", "pilot": "ujicoba"},
+    label="Tahap inovasi",
+    description="Whether the practice is applied or still piloted",
+    value_labels={"penerapan": "Sudah diterapkan", "ujicoba": "Masih uji coba"},
     facet="terms",
     card=True,
 )
-WITH_STATUS = FIELDS.with_fields(STATUS)
+WITH_STAGE = FIELDS.with_fields(STAGE)
 
 
 def _records(sample_records: list[dict]) -> list[dict]:
-    """Twelve sample records: the first four stopped, the rest still running."""
+    """Twelve sample records: the first four piloted, the rest applied."""
     return [
-        raw | {"status": "Sudah berhenti" if n < 4 else "Masih Berjalan"}
+        raw | {"stage": "Uji coba" if n < 4 else "Sudah Diterapkan"}
         for n, raw in enumerate(sample_records[:12])
     ]
 
@@ -45,10 +45,10 @@ def _records(sample_records: list[dict]) -> list[dict]:
 @pytest.fixture(params=["embedded", pytest.param("opensearch", marks=pytest.mark.opensearch)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "embedded":
-        store: Engine = EmbeddedEngine(tmp_path / "store", fields=WITH_STATUS)
+        store: Engine = EmbeddedEngine(tmp_path / "store", fields=WITH_STAGE)
     else:
         url = request.getfixturevalue("opensearch_url")
-        store = OpenSearchEngine(url, f"test-{uuid.uuid4().hex}", fields=WITH_STATUS)
+        store = OpenSearchEngine(url, f"test-{uuid.uuid4().hex}", fields=WITH_STAGE)
     yield store
     if isinstance(store, OpenSearchEngine):
         store.drop()
@@ -57,12 +57,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def test_the_new_field_is_validated_with_the_record(sample_records):
     raw = sample_records[0]
-    assert validate(raw | {"status": "Active"}, WITH_STATUS).status == "aktif"
-    errors = validate(raw | {"status": "entah"}, WITH_STATUS)
+    assert validate(raw | {"stage": "Pilot"}, WITH_STAGE).stage == "ujicoba"
+    errors = validate(raw | {"stage": "entah"}, WITH_STAGE)
     assert [(e.field, e.reason.split(";")[0]) for e in errors] == [
-        ("status", "unknown status 'entah'")
+        ("stage", "unknown stage 'entah'")
     ]
-    assert validate(raw, WITH_STATUS).status is None  # optional, like any undeclared fact
+    assert validate(raw, WITH_STAGE).stage is None  # optional, like any undeclared fact
 
 
 def test_the_new_facet_is_stored_filtered_counted_documented_and_labelled(
@@ -70,22 +70,22 @@ def test_the_new_facet_is_stored_filtered_counted_documented_and_labelled(
 ):
     report = Ingestor(engine, embedder).run(items_from_objects(_records(sample_records)))
     assert (report.created, report.rejected) == (12, 0)
-    services = Services(Settings(data_dir=tmp_path, rate_limit_read=None), WITH_STATUS)
+    services = Services(Settings(data_dir=tmp_path, rate_limit_read=None), WITH_STAGE)
     services.__dict__.update(engine=engine, embedder=embedder)  # the engine under test
     client = create_app(services=services).test_client()
 
-    stopped = client.get("/api/v1/search?status=berhenti&size=20").json
-    assert stopped["total"] == 4
-    assert {r["status"] for r in stopped["results"]} == {"berhenti"}
-    counts = {f["value"]: f["count"] for f in client.get("/api/v1/facets").json["facets"]["status"]}
-    assert counts == {"aktif": 8, "berhenti": 4}
-    by_alias = client.get("/api/v1/search?status=Masih+berjalan&size=20").json
+    piloted = client.get("/api/v1/search?stage=ujicoba&size=20").json
+    assert piloted["total"] == 4
+    assert {r["stage"] for r in piloted["results"]} == {"ujicoba"}
+    counts = {f["value"]: f["count"] for f in client.get("/api/v1/facets").json["facets"]["stage"]}
+    assert counts == {"penerapan": 8, "ujicoba": 4}
+    by_alias = client.get("/api/v1/search?stage=Sudah+diterapkan&size=20").json
     assert by_alias["total"] == 8
 
     document = client.get("/api/v1/openapi.json").json
     params = {p["name"] for p in document["paths"]["/api/v1/search"]["get"]["parameters"]}
-    record = document["components"]["schemas"]["Innovation"]["properties"]["status"]
-    assert "status" in params and record["enum"] == ["aktif", "berhenti"]
+    record = document["components"]["schemas"]["Innovation"]["properties"]["stage"]
+    assert "stage" in params and record["enum"] == ["penerapan", "ujicoba"]
 
-    page = client.get("/?status=berhenti").get_data(as_text=True)
-    assert "Status inovasi" in page and "Sudah berhenti" in page
+    page = client.get("/?stage=ujicoba").get_data(as_text=True)
+    assert "Tahap inovasi" in page and "Masih uji coba" in page
