@@ -166,10 +166,10 @@ def _ref(item: Any) -> Ref:
     unknown = sorted(set(item) - set(Ref._fields))
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; expected {', '.join(Ref._fields)}")
-    texts = {}
+    texts: dict[str, str | None] = {}
     for key in ("title", "agency", "region"):
-        texts[key] = plain_text(item.get(key))
-        if texts[key] and len(texts[key]) > MAX_SHORT:
+        text = texts[key] = plain_text(item.get(key))
+        if text and len(text) > MAX_SHORT:
             raise ValueError(f"{key} is longer than {MAX_SHORT} characters")
     when = item.get("year")
     ref = Ref(canonical_id(item.get("id")), **texts, year=None if when is None else year(when))
