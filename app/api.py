@@ -13,6 +13,7 @@ from app.openapi import openapi_document
 from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
+from ranking.lineage import lineage
 from ranking.query import Args, parse_search, parse_similar
 from ranking.similar import UnknownRecord, similar
 
@@ -90,6 +91,15 @@ def similar_innovations(record_id: str):
     except UnknownRecord:
         raise _not_found(record_id) from None
     return jsonify({"id": record_id, "results": results})
+
+
+@bp.get("/innovations/<record_id>/lineage")
+def innovation_lineage(record_id: str):
+    engine = services().engine
+    record = engine.get(record_id)
+    if record is None:
+        raise _not_found(record_id)
+    return jsonify(lineage(engine, record).to_dict())
 
 
 @bp.post("/innovations")

@@ -97,6 +97,7 @@ def _record_links(record_id: str, *names: str) -> dict[str, Any]:
     targets = {
         "GetInnovation": ("/api/v1/innovations/{id}", "get", "Read the record"),
         "SimilarInnovations": ("/api/v1/innovations/{id}/similar", "get", "Similar ones"),
+        "InnovationLineage": ("/api/v1/innovations/{id}/lineage", "get", "Its lineage"),
         "DeleteInnovation": ("/api/v1/innovations/{id}", "delete", "Delete the record"),
     }
     links = {}
@@ -182,7 +183,37 @@ _FACET_VALUE = {
 }
 _FACETS = {"type": "object", "additionalProperties": {"type": "array", "items": _FACET_VALUE}}
 
+_LINKED = {
+    "type": "object",
+    "description": "A linked practice: a stored record (stored=true, with its detail page), "
+    "a record since deleted (id only) or one outside the store as a source names it",
+    "properties": {
+        "id": NULLABLE_STR,
+        **{k: NULLABLE_STR for k in ("title", "agency", "region", "province")},
+        "year": {**INT, "nullable": True},
+        "source_program": NULLABLE_STR,
+        "award": NULLABLE_STR,
+        "stored": BOOL,
+    },
+}
 SCHEMAS: dict[str, Any] = {
+    "Lineage": {
+        "type": "object",
+        "required": ["id", "replicates", "replicated_by", "same_practice", "spread"],
+        "properties": {
+            "id": STR,
+            "replicates": {"type": "array", "items": _LINKED},
+            "replicated_by": {"type": "array", "items": _LINKED},
+            "same_practice": {"type": "array", "items": _LINKED},
+            "spread": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"region": STR, "replications": INT},
+                },
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -361,7 +392,10 @@ PATHS: dict[str, Any] = {
                 "200": _json(_ref("Innovation"), "The innovation")
                 | {
                     "links": _record_links(
-                        "$response.body#/id", "SimilarInnovations", "DeleteInnovation"
+                        "$response.body#/id",
+                        "SimilarInnovations",
+                        "InnovationLineage",
+                        "DeleteInnovation",
                     )
                 },
                 "404": _error("Unknown id"),
@@ -393,6 +427,17 @@ PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json(_ref("SimilarResponse"), "Similar innovations"),
                 "400": _error("Bad parameter"),
+                "404": _error("Unknown id"),
+            },
+        }
+    },
+    "/api/v1/innovations/{id}/lineage": {
+        "get": {
+            "summary": "Replication lineage: what it replicates, who replicated it, the "
+            "other records of the same practice, and its spread by region",
+            "parameters": [_RECORD_ID],
+            "responses": {
+                "200": _json(_ref("Lineage"), "The lineage"),
                 "404": _error("Unknown id"),
             },
         }

@@ -22,6 +22,7 @@ from app.errors import error_response, uri_too_long_response
 from app.services import services
 from indexer.engines.base import EngineUnavailable, Facets, FacetValue
 from indexer.fields import Registry
+from ranking.lineage import lineage
 from ranking.query import MAX_DEPTH, QueryError, SearchRequest, parse_search, search_params
 from ranking.search import SearchResponse
 from ranking.similar import display_label, similar
@@ -255,7 +256,9 @@ def detail(record_id: str):
     if record is None:
         abort(404)
     related = similar(svc.search, record_id, SIMILAR_SIZE, other_regions=True)
-    return render_template("detail.html", record=record, similar=related)
+    return render_template(
+        "detail.html", record=record, similar=related, lineage=lineage(svc.engine, record)
+    )
 
 
 def _error_page(status: int, title: str, message: str):

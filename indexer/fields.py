@@ -398,6 +398,7 @@ FIELDS = Registry(
             "Status dikonfirmasi",
             "Year a source last confirmed the status",
             normalise=normalise.year,
+            card=True,
         ),
         Field(
             "replicates",
@@ -425,15 +426,17 @@ FIELDS = Registry(
             derived=True,
             value_labels=REPLICATION,
             facet="terms",
+            card=True,
             default="belum tercatat",
         ),
         Field(
             "practice",
-            "id",
-            "Praktik",
-            "The practice a record belongs to when confirmed duplicates join it to others "
-            "(the smallest id among them); empty for a practice recorded once",
+            "refs",
+            "Juga tercatat sebagai",
+            "The other records of the same practice (confirmed duplicates, e.g. the same "
+            "practice in KIPP one year and IGA another); empty for a practice recorded once",
             derived=True,
+            default=(),
         ),
         Field("created_at", "timestamp", "Dibuat", "When the store first saw it"),
         Field("updated_at", "timestamp", "Diperbarui", "When its content last changed"),

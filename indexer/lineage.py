@@ -99,5 +99,5 @@ def unlink(deleted: Iterable[Innovation], stored: Mapping[str, Innovation]) -> l
     return changed
 
 
-def _practice(record: Innovation | None) -> str | None:
-    return record.practice if record else None
+def _practice(record: Innovation | None) -> tuple[Ref, ...]:
+    return record.practice if record else ()
