@@ -19,6 +19,7 @@ from ranking.similar import UnknownRecord, similar
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_RECORDS_PER_REQUEST = 1000
+MAX_PRACTICE_RECORDS = 50
 
 
 def _args() -> Args:
@@ -123,6 +124,36 @@ def create_innovations():
     results += [r.to_dict() | {"status": "rejected"} for r in report.rejections]
     results.sort(key=lambda r: r["index"])
     return jsonify({"summary": report.summary(), "results": results})
+
+
+@bp.post("/practices")
+@require_token
+def join_practice():
+    """Confirm that records describe one practice (a duplicate proposal, or more)."""
+    body = json_body()
+    ids = body.get("ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not 2 <= len(ids) <= MAX_PRACTICE_RECORDS:
+        raise ApiError(
+            400,
+            "bad_body",
+            f'the body must be {{"ids": [...]}} with 2 to {MAX_PRACTICE_RECORDS} record ids',
+        )
+    if not all(isinstance(i, str) for i in ids):
+        raise ApiError(400, "bad_body", "every id must be a string")
+    try:
+        joined = services().ingestor().join(list(dict.fromkeys(ids)))
+    except KeyError as exc:
+        raise ApiError(404, "not_found", f"no innovation with id {exc.args[0]}") from None
+    return jsonify({"ids": joined})
+
+
+@bp.delete("/practices/<record_id>")
+@require_token
+def leave_practice(record_id: str):
+    """Undo a confirmation: the record is a practice of its own again."""
+    if not services().ingestor().leave(record_id):
+        raise _not_found(record_id)
+    return "", 204
 
 
 @bp.delete("/innovations/<record_id>")

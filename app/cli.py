@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import time
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from indexer.engines.base import (
 from indexer.ingest import IngestReport
 from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
+from ranking.duplicates import scan
 from workers.assembly import Services
 from workers.jobs import JobQueueUnavailable
 from workers.tasks import delete_innovations, reindex_index, submit_ingest
@@ -153,6 +157,10 @@ def _report_job(status: dict[str, Any], timeout: float) -> None:
     )
     for error in status["errors"][:5]:
         console.print(f"  {error}")
+    if status["duplicates"]:
+        console.print(
+            f"  {len(status['duplicates'])} possible duplicate pair(s): see `jippnas duplicates`"
+        )
     for failure in status["chunk_errors"]:
         console.print(
             f"  chunk {failure['chunk']} ({failure['records']} records) gave up: "
@@ -243,6 +251,53 @@ def delete(ids: tuple[str, ...], run_async: bool) -> None:
     console.print(
         f"delete submitted as task {outcome}" if run_async else f"deleted {outcome} of {len(ids)}"
     )
+
+
+@main.command()
+@click.option(
+    "--confirm",
+    "confirm",
+    type=click.Path(exists=True, path_type=Path),
+    help="Join the pairs in this file (CSV or JSONL with columns a, b) as practices.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON proposal per line.")
+def duplicates(confirm: Path | None, as_json: bool) -> None:
+    """Propose pairs of records that describe one practice, with a score and the reasons;
+    or, with --confirm, join confirmed pairs so search shows each practice once."""
+    services = Services(Settings.from_env())
+    if confirm:
+        pairs = list(_pairs(confirm))
+        for a, b in pairs:
+            try:
+                services.ingestor().join([a, b])
+            except KeyError as exc:
+                message = f"{confirm}: no innovation with id {exc.args[0]}"
+                raise click.ClickException(message) from None
+        console.print(f"joined {len(pairs)} pair(s)")
+        return
+    proposals = scan(services.engine)
+    if as_json:
+        for proposal in proposals:
+            click.echo(json.dumps(proposal.to_dict(), ensure_ascii=False))
+        return
+    table = Table("score", "a", "b", "reasons")
+    for p in proposals:
+        table.add_row(f"{p.score:.2f}", p.a, p.b, "; ".join(p.reasons))
+    console.print(table)
+    console.print(f"{len(proposals)} proposal(s); confirm with --confirm FILE (columns a, b)")
+
+
+def _pairs(path: Path) -> Iterator[tuple[str, str]]:
+    """(a, b) per row of a CSV with a header naming a and b, or per JSON line."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        rows: Iterable[dict[str, Any]] = (json.loads(line) for line in text.splitlines() if line)
+    else:
+        rows = csv.DictReader(io.StringIO(text))
+    for number, row in enumerate(rows, start=1):
+        if not row.get("a") or not row.get("b"):
+            raise click.ClickException(f"{path}: row {number} needs both a and b")
+        yield row["a"].strip(), row["b"].strip()
 
 
 @main.command()

@@ -238,7 +238,33 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": STR,
                 "description": "Typo corrections applied: query term -> index term",
             },
-            "results": {"type": "array", "items": _ref("ResultCard")},
+            "results": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        _ref("ResultCard"),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "also": {
+                                    "type": "array",
+                                    "description": "The practice's other records (confirmed "
+                                    "duplicates): search shows a practice once",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": STR,
+                                            "source_program": STR,
+                                            "year": INT,
+                                            "award": NULLABLE_STR,
+                                        },
+                                    },
+                                }
+                            },
+                        },
+                    ]
+                },
+            },
             "facets": _FACETS,
         },
     },
@@ -329,6 +355,21 @@ SCHEMAS: dict[str, Any] = {
                     "properties": {"chunk": INT, "records": INT, "reason": STR},
                 },
             },
+            "duplicates": {
+                "type": "array",
+                "description": "Pairs of records (written by this job, or one stored) that may "
+                "describe one practice; confirm with POST /api/v1/practices",
+                "items": _ref("DuplicateProposal"),
+            },
+        },
+    },
+    "DuplicateProposal": {
+        "type": "object",
+        "properties": {
+            "a": STR,
+            "b": STR,
+            "score": {"type": "number"},
+            "reasons": {"type": "array", "items": STR},
         },
     },
 }
@@ -438,6 +479,53 @@ PATHS: dict[str, Any] = {
             "parameters": [_RECORD_ID],
             "responses": {
                 "200": _json(_ref("Lineage"), "The lineage"),
+                "404": _error("Unknown id"),
+            },
+        }
+    },
+    "/api/v1/practices": {
+        "post": {
+            "summary": "Confirm that records describe one practice (joins any records "
+            "already joined to them); search then shows the practice once",
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["ids"],
+                            "properties": {
+                                "ids": {
+                                    "type": "array",
+                                    "items": _KINDS["id"],
+                                    "minItems": 2,
+                                    "maxItems": 50,
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"ids": {"type": "array", "items": STR}}},
+                    "The practice's record ids",
+                ),
+                "400": _error("Bad body"),
+                **_AUTH_ERRORS,
+                "404": _error("Unknown id"),
+            },
+        }
+    },
+    "/api/v1/practices/{id}": {
+        "delete": {
+            "summary": "Undo a confirmation: the record is a practice of its own again",
+            "parameters": [_RECORD_ID],
+            "security": [{"bearer": []}],
+            "responses": {
+                "204": {"description": "Done"},
+                **_AUTH_ERRORS,
                 "404": _error("Unknown id"),
             },
         }

@@ -152,6 +152,27 @@ class Ingestor:
         self._rewrite(lineage.unlink(gone.values(), targets))
         return deleted
 
+    def join(self, ids: Sequence[str]) -> list[str]:
+        """Confirm that ``ids`` are records of one practice (with any records already
+        joined to them); returns the practice's ids. Raises KeyError naming unknown ids."""
+        found = self.engine.get_many(ids)
+        missing = sorted(set(ids) - found.keys())
+        if missing:
+            raise KeyError(", ".join(missing))
+        partners = {ref.id for r in found.values() for ref in r.practice if ref.id}
+        found |= self.engine.get_many(sorted(partners - found.keys()))
+        self._rewrite(lineage.join(found.values()))
+        return sorted(found)
+
+    def leave(self, record_id: str) -> bool:
+        """Undo a confirmation: the record becomes a practice of its own again."""
+        record = self.engine.get(record_id)
+        if record is None:
+            return False
+        partners = self.engine.get_many(sorted(lineage.linked_ids(record.practice)))
+        self._rewrite(lineage.leave(record, partners.values()))
+        return True
+
     def _rewrite(self, records: list[Innovation]) -> None:
         """Store records whose lineage changed (a handful per batch, re-embedded)."""
         if records:

@@ -99,5 +99,19 @@ def unlink(deleted: Iterable[Innovation], stored: Mapping[str, Innovation]) -> l
     return changed
 
 
+def join(members: Iterable[Innovation]) -> list[Innovation]:
+    """Records of one practice, each linking every other; only those that change."""
+    records = list(members)
+    ids = {r.id for r in records}
+    joined = [r.replace(practice=tuple(Ref(id=i) for i in sorted(ids - {r.id}))) for r in records]
+    return [new for new, old in zip(joined, records, strict=True) if new != old]
+
+
+def leave(record: Innovation, partners: Iterable[Innovation]) -> list[Innovation]:
+    """``record`` on its own again, and its former partners without it."""
+    rest = [p for p in partners if p.id != record.id]
+    return [record.replace(practice=()), *join(rest)]  # one left alone has no partner
+
+
 def _practice(record: Innovation | None) -> tuple[Ref, ...]:
     return record.practice if record else ()

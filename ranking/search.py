@@ -24,6 +24,7 @@ from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.fusion import reciprocal_rank_fusion, score_fusion
 from ranking.highlight import snippet
+from ranking.practices import also_recorded, collapse, practice_ids
 from ranking.query import SearchRequest
 
 # Scores within this of a threshold count as reaching it: the engines add float32 and
@@ -154,19 +155,24 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         ranking = self.rank(request)
-        hits, counts = ranking.hits, ranking.counts
-        page = hits[(request.page - 1) * request.size : request.depth]
+        counts = ranking.counts
+        # Records of one practice show once: read twice a page's depth to fill the page.
+        window = ranking.hits[: 2 * request.depth]
+        records = ranking.records or self._records([h.id for h in window])
+        shown = collapse(window, records)
+        page = shown[(request.page - 1) * request.size : request.depth]
+        partners = {i for h in page if h.id in records for i in practice_ids(records[h.id])}
+        records = records | self._records(sorted(partners - records.keys()))
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
-        ids = [h.id for h in page]
-        records = ranking.records or (self.engine.get_many(ids) if ids else {})
         results = [
             result_card(records[h.id], h.score, terms, self.engine.fields)
+            | {"also": also_recorded(records[h.id], records)}
             for h in page
             if h.id in records
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(
-            counts.total,
+            counts.total - (len(window) - len(shown)),
             request.page,
             request.size,
             took,
@@ -175,6 +181,9 @@ class SearchService:
             ranking.corrections,
             counts.without,
         )
+
+    def _records(self, ids: list[str]) -> dict[str, Innovation]:
+        return self.engine.get_many(ids) if ids else {}
 
     def rank(self, request: SearchRequest) -> Ranking:
         """Hits in order (to the request's depth), only from the match set, and its counts."""

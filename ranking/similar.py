@@ -23,6 +23,7 @@ from indexer.embeddings import MINILM, canonical_name
 from indexer.engines.base import Engine, Filters, Hit
 from indexer.schema import Innovation
 from indexer.text import analyzer
+from ranking.practices import practice_key
 from ranking.search import SearchService, result_card
 
 MAX_SHARED_TERMS = 3
@@ -293,7 +294,11 @@ def similar(
     tuning = tuning or similar_tuning_for(service.embedder.name)
     source, pairs = candidates(service.engine, record_id, max(tuning.candidates, size * 4))
     results = []
-    for hit, other in rank(source, pairs, tuning, other_regions)[:size]:
+    shown = {practice_key(source)}  # the practice itself, and each other practice once
+    for hit, other in rank(source, pairs, tuning, other_regions):
+        if practice_key(other) in shown:
+            continue
+        shown.add(practice_key(other))
         reason = explain(source, other)
         card = result_card(
             other, hit.score, shared_stems(concepts(source), concepts(other)), service.engine.fields
@@ -306,4 +311,6 @@ def similar(
                 "same_sector": reason.same_sector,
             }
         )
+        if len(results) == size:
+            break
     return results

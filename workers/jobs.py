@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import Any, Protocol
 
 from indexer.ingest import IngestReport
 from indexer.readers import RawItem
+from ranking.duplicates import Proposal
 
 KEY = "jippnas:job:{job}"
 TTL_SECONDS = 7 * 24 * 3600
@@ -93,10 +95,18 @@ class JobStore:
         raw = self.kv.hget(KEY.format(job=job), f"chunk:{number}") or "[]"
         return [RawItem(**item) for item in json.loads(raw)]
 
-    def record_chunk(self, job: str, number: int, size: int, report: IngestReport) -> None:
+    def record_chunk(
+        self,
+        job: str,
+        number: int,
+        size: int,
+        report: IngestReport,
+        duplicates: Sequence[Proposal] = (),
+    ) -> None:
         result = report.summary() | {
             "size": size,
             "errors": [r.to_dict() for r in report.rejections],
+            "duplicates": [p.to_dict() for p in duplicates],
         }
         self.kv.hset(
             KEY.format(job=job),
@@ -139,9 +149,16 @@ class JobStore:
             "counts": counts | {"failed": sum(f["records"] for f in failures)},
             "errors": [e for r in results.values() for e in r["errors"]],
             "chunk_errors": sorted(failures, key=lambda f: f["chunk"]),
+            "duplicates": _unique(p for r in results.values() for p in r.get("duplicates", [])),
             "created_at": data["created_at"],
             "updated_at": data["updated_at"],
         }
+
+
+def _unique(proposals: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each pair once (two chunks can propose the same pair), best first."""
+    pairs = {(p["a"], p["b"]): p for p in proposals}
+    return sorted(pairs.values(), key=lambda p: (-p["score"], p["a"], p["b"]))
 
 
 def _state(chunks: int, done: int, failed: int) -> str:

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from indexer.engines.base import EngineUnavailable
 from indexer.ingest import mark_duplicate_ids
 from indexer.readers import RawItem, batched
+from ranking.duplicates import propose
 from workers.celery_app import services_of
 from workers.jobs import JobQueueUnavailable
 
@@ -41,11 +42,14 @@ class ChunkTask(Task):
 
 @shared_task(bind=True, base=ChunkTask, name="jippnas.ingest_chunk", **RETRY)
 def ingest_chunk(self: Task, job: str, number: int) -> dict[str, int]:
-    """Validate, embed and upsert one chunk; idempotent, so a rerun after a crash is safe."""
+    """Validate, embed and upsert one chunk, then propose possible duplicates of what it
+    wrote; idempotent, so a rerun after a crash is safe."""
     svc = services_of(self)
     items = svc.jobs.chunk(job, number)
     report = svc.ingestor().ingest_batch(items)
-    svc.jobs.record_chunk(job, number, len(items), report)
+    written = svc.engine.get_many([result.id for _, result in report.written])
+    proposals = propose(svc.engine, written.values())
+    svc.jobs.record_chunk(job, number, len(items), report, proposals)
     return report.summary()
 
 
