@@ -107,7 +107,8 @@ class Ingestor:
                 report.rejections.append(outcome)
             else:
                 valid.append((item.position, outcome))
-        valid, linked, stored = self._link(valid, report)
+        label = batch[0].position_label if batch else "line"  # one reader per run
+        valid, linked, stored = self._link(valid, report, label)
         known = {i: r.fingerprint() for i, r in stored.items()}
         changed = [(p, r) for p, r in valid if known.get(r.id) != r.fingerprint()]
         results = [
@@ -125,7 +126,7 @@ class Ingestor:
         return report
 
     def _link(
-        self, valid: list[tuple[int, Innovation]], report: IngestReport
+        self, valid: list[tuple[int, Innovation]], report: IngestReport, label: str
     ) -> tuple[list[tuple[int, Innovation]], list[Innovation], dict[str, Innovation]]:
         """The batch with its lineage derived, the stored records it links to that change,
         and the stored versions read; a record linking to an unknown id is rejected."""
@@ -140,7 +141,7 @@ class Ingestor:
                     FieldError("replicates", _unknown(record.id, t))
                     for t in plan.unknown[record.id]
                 ]
-                report.rejections.append(Rejection(position, errors, record.id))
+                report.rejections.append(Rejection(position, errors, record.id, label))
         kept = [(p, plan.records[r.id]) for p, r in valid if r.id not in plan.unknown]
         return kept, list(plan.linked.values()), stored
 

@@ -23,7 +23,7 @@ from indexer.engines.base import Engine, Filters
 from indexer.normalise import fold
 from indexer.schema import Innovation
 
-NEIGHBOURS = 10  # nearest records in meaning looked at per record
+NEIGHBOURS = 20  # nearest records in meaning looked at per record, in its province
 
 
 @dataclass(frozen=True)
@@ -83,15 +83,16 @@ def features(a: Innovation, b: Innovation, cosine: float, tuning: DuplicateTunin
 
 
 def same_place(a: Innovation, b: Innovation) -> bool:
-    """Same regency/city, or the same province for provincial and national records."""
-    if a.regency_code or b.regency_code:
+    """The same regency/city when both name one, else the same province (a provincial
+    record may or may not name the city its office sits in); national ones match."""
+    if a.regency_code and b.regency_code:
         return a.regency_code == b.regency_code
-    return a.province_code == b.province_code and a.agency_level == b.agency_level
+    return a.province_code == b.province_code
 
 
 def reasons(a: Innovation, b: Innovation, found: Features) -> tuple[str, ...]:
-    place = a.regency_city or a.province or "national"
-    said = [f"same place ({place})", f"names {found.name:.0%} alike"]
+    place = a.regency_city if a.regency_city == b.regency_city else a.province
+    said = [f"same place ({place or 'national'})", f"names {found.name:.0%} alike"]
     said.append(f"agencies {found.agency:.0%} alike")
     if found.meaning:
         said.append(f"descriptions close in meaning ({found.meaning:.0%})")
@@ -99,25 +100,34 @@ def reasons(a: Innovation, b: Innovation, found: Features) -> tuple[str, ...]:
     return tuple(said)
 
 
-def judge(a: Innovation, b: Innovation, cosine: float, tuning: DuplicateTuning) -> Proposal | None:
-    """The proposal for one candidate pair, or None."""
+def eligible(a: Innovation, b: Innovation) -> bool:
+    """Whether two records could be one practice recorded twice: different records from
+    the same place, by another programme or in another year, not already joined."""
     if a.id == b.id or not same_place(a, b):
-        return None
+        return False
     if (a.source_program, a.year) == (b.source_program, b.year):
-        return None
-    if {r.id for r in a.practice} & {b.id}:
-        return None  # already confirmed
-    found = features(a, b, cosine, tuning)
-    score = found.score(tuning)
-    if score < tuning.threshold:
-        return None
-    first, second = sorted((a, b), key=lambda r: r.id)
-    return Proposal(first.id, second.id, score, reasons(first, second, found))
+        return False
+    return b.id not in {ref.id for ref in a.practice}
+
+
+def pairs(
+    engine: Engine, records: Iterable[Innovation], tuning: DuplicateTuning
+) -> dict[tuple[str, str], tuple[Innovation, Innovation, Features]]:
+    """Every eligible pair among ``records``' neighbours, ordered by id, with features."""
+    found: dict[tuple[str, str], tuple[Innovation, Innovation, Features]] = {}
+    for record in records:
+        for other, cosine in candidates(engine, record):
+            if eligible(record, other):
+                first, second = sorted((record, other), key=lambda r: r.id)
+                found[first.id, second.id] = (
+                    first,
+                    second,
+                    features(first, second, cosine, tuning),
+                )
+    return found
 
 
 def _region_filter(record: Innovation) -> Filters:
-    if record.regency_city:
-        return Filters(terms={"regency_city": (record.regency_city,)})
     if record.province:
         return Filters(terms={"province": (record.province,)})
     return Filters(terms={"agency_level": (record.agency_level,)})
@@ -140,13 +150,12 @@ def propose(
 ) -> list[Proposal]:
     """Pairs among ``records`` and the store that may be one practice, best first."""
     tuning = tuning or DuplicateTuning()
-    pairs: dict[tuple[str, str], Proposal] = {}
-    for record in records:
-        for other, cosine in candidates(engine, record):
-            proposal = judge(record, other, cosine, tuning)
-            if proposal:
-                pairs[proposal.a, proposal.b] = proposal
-    return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b))
+    proposals = [
+        Proposal(a.id, b.id, score, reasons(a, b, found))
+        for a, b, found in pairs(engine, records, tuning).values()
+        if (score := found.score(tuning)) >= tuning.threshold
+    ]
+    return sorted(proposals, key=lambda p: (-p.score, p.a, p.b))
 
 
 def scan(engine: Engine, tuning: DuplicateTuning | None = None) -> list[Proposal]:

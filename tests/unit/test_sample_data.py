@@ -45,3 +45,24 @@ def test_every_record_is_valid_sourced_and_uses_only_registry_fields():
         r.get("id", f"line {n}"): p for n, r in enumerate(RECORDS, 1) if (p := _problems(r))
     }
     assert problems == {}
+
+
+def test_replication_links_point_at_records_in_the_sample():
+    """A link by id must name a sample record (an original outside the sample is named by
+    title, agency and region instead), and never the record itself."""
+    ids = {r["id"] for r in RECORDS}
+    broken = {
+        r["id"]: link
+        for r in RECORDS
+        for key in ("replicates", "replicated_by")
+        for link in r.get(key) or []
+        if isinstance(link, str | dict)
+        and (target := link if isinstance(link, str) else link.get("id"))
+        and (target not in ids or target == r["id"])
+    }
+    assert broken == {}
+
+
+def test_statuses_come_with_the_year_a_source_confirmed_them():
+    undated = [r["id"] for r in RECORDS if r.get("status") and not r.get("status_year")]
+    assert undated == []
