@@ -113,7 +113,7 @@ def test_a_link_to_an_unknown_record_is_rejected_and_the_rest_stored(client, net
     stray = network["copy"] | {"replicates": ["tidak-ada-di-basis-data"]}
     body = _post(client, [stray, network["unrelated"]])
     assert body["summary"]["created"] == 1 and body["summary"]["rejected"] == 1
-    (error,) = [r for r in body["results"] if r["status"] == "rejected"][0]["errors"]
+    (error,) = next(r for r in body["results"] if r["status"] == "rejected")["errors"]
     assert error["field"] == "replicates" and "tidak-ada-di-basis-data" in error["reason"]
 
 
