@@ -14,6 +14,7 @@ from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
 from ranking.lineage import lineage
+from ranking.practices import listed
 from ranking.query import Args, parse_search, parse_similar
 from ranking.similar import UnknownRecord, similar
 
@@ -64,7 +65,7 @@ def search():
 
 @bp.get("/facets")
 def facets():
-    counts = services().engine.facets(MatchQuery(), Filters())
+    counts = services().engine.facets(MatchQuery(), listed(Filters()))
     return jsonify(
         {
             "total": counts.total,

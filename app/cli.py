@@ -25,7 +25,7 @@ from indexer.engines.base import (
     StoreOutdated,
     WriteFailed,
 )
-from indexer.ingest import IngestReport
+from indexer.ingest import Ingestor, IngestReport
 from indexer.readers import UnsupportedFile, read_file
 from indexer.settings import Settings
 from ranking.duplicates import scan
@@ -36,8 +36,16 @@ from workers.tasks import delete_innovations, reindex_index, submit_ingest
 console = Console(stderr=True)
 
 
-def sample_path() -> Path:
-    return Path(str(resources.files("app").joinpath("sample", "innovations.jsonl")))
+def sample_path(name: str = "innovations.jsonl") -> Path:
+    return Path(str(resources.files("app").joinpath("sample", name)))
+
+
+def join_sample_practices(ingestor: Ingestor) -> int:
+    """Join the sample's confirmed duplicates (app/sample/practices.csv) as practices."""
+    pairs = list(_pairs(sample_path("practices.csv")))
+    for pair in pairs:
+        ingestor.join(pair)
+    return len(pairs)
 
 
 def _count_lines(path: Path) -> int | None:
@@ -310,6 +318,7 @@ def demo(host: str, port: int) -> None:
     if services.engine.count() == 0:
         report = ingest_file(services, sample_path())
         print_summary(report, write_rejections(report, settings.data_dir, sample_path()))
+        console.print(f"joined {join_sample_practices(services.ingestor())} confirmed duplicates")
     try:
         services.engine.check_store()
     except StoreOutdated as exc:  # a demo store from an earlier release: upgrade it

@@ -26,7 +26,10 @@ _LINK = {
     "additionalProperties": False,
     "properties": {
         "id": {**STR, "pattern": ID_PATTERN.pattern},
-        **{key: {**STR, "maxLength": MAX_SHORT} for key in ("title", "agency", "region")},
+        **{
+            key: {**STR, "maxLength": MAX_SHORT}
+            for key in ("title", "agency", "region", "source_program")
+        },
         "year": INT,
     },
 }
@@ -254,9 +257,8 @@ SCHEMAS: dict[str, Any] = {
                                         "type": "object",
                                         "properties": {
                                             "id": STR,
-                                            "source_program": STR,
-                                            "year": INT,
-                                            "award": NULLABLE_STR,
+                                            "source_program": NULLABLE_STR,
+                                            "year": {**INT, "nullable": True},
                                         },
                                     },
                                 }

@@ -167,7 +167,7 @@ def facet_groups(req: SearchRequest, facets: Facets, fields: Registry) -> list[F
     """Checkbox groups; a chosen value stays listed even when its count drops to zero,
     otherwise submitting the form would silently drop that filter."""
     groups = []
-    for name in fields.term_facets:
+    for name in (n for n in fields.term_facets if fields[n].shown):
         chosen = req.filters.terms.get(name, ())
         counts = dict(facets.get(name, []))
         values = [*counts, *(v for v in chosen if v not in counts)]

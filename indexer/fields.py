@@ -46,6 +46,7 @@ class Field:
     text_weight: float | None = None  # searched by keyword with this BM25 weight
     card: bool = False  # shown on result cards
     derived: bool = False  # computed during validation (a region code), not an input
+    shown: bool = True  # a facet the search page lists (else filtered and counted only)
     default: FieldValue = None
 
     @property
@@ -219,6 +220,7 @@ STATUSES = {
 }
 _STATUS_ALIASES = {"aktif": "berjalan", "running": "berjalan", "stopped": "berhenti"}
 REPLICATION = {"direplikasi": "Sudah direplikasi", "belum tercatat": "Belum tercatat"}
+PRACTICE_ROLES = {"utama": "Catatan utama praktik", "lain": "Catatan lain praktik yang sama"}
 
 
 def replication(values: dict[str, Any]) -> dict[str, Any]:
@@ -437,6 +439,20 @@ FIELDS = Registry(
             "practice in KIPP one year and IGA another); empty for a practice recorded once",
             derived=True,
             default=(),
+        ),
+        Field(
+            "practice_role",
+            "keyword",
+            "Peran dalam praktik",
+            "utama: the record search shows for its practice (its latest); lain: another "
+            "record of a practice, reached from the practice's card and lineage. Searches "
+            "count and show `utama` records unless this filter says otherwise",
+            vocabulary=tuple(PRACTICE_ROLES),
+            value_labels=PRACTICE_ROLES,
+            derived=True,
+            facet="terms",
+            shown=False,
+            default="utama",
         ),
         Field("created_at", "timestamp", "Dibuat", "When the store first saw it"),
         Field("updated_at", "timestamp", "Diperbarui", "When its content last changed"),

@@ -75,7 +75,7 @@ def plan(batch: Iterable[Innovation], stored: Mapping[str, Innovation]) -> Plan:
     for record_id, record in records.items():
         if record_id in result.unknown:
             continue
-        carried = record.replace(practice=record.practice or _practice(stored.get(record_id)))
+        carried = _with_practice(record, stored.get(record_id))
         result.records[record_id] = with_replicators(carried, of(record_id))
     for target, found in replicators.items():
         if target not in records:
@@ -100,18 +100,34 @@ def unlink(deleted: Iterable[Innovation], stored: Mapping[str, Innovation]) -> l
 
 
 def join(members: Iterable[Innovation]) -> list[Innovation]:
-    """Records of one practice, each linking every other; only those that change."""
-    records = list(members)
-    ids = {r.id for r in records}
-    joined = [r.replace(practice=tuple(Ref(id=i) for i in sorted(ids - {r.id}))) for r in records]
+    """Records of one practice, each linking every other (with its programme and year,
+    for the card's "juga tercatat di" line), the latest (then the smallest id) as the
+    one search shows; only the records that change."""
+    records = sorted(members, key=lambda r: r.id)
+    shown = min(records, key=lambda r: (-r.year, r.id)).id if records else None
+    joined = [
+        r.replace(
+            practice=tuple(
+                Ref(id=p.id, year=p.year, source_program=p.source_program)
+                for p in records
+                if p.id != r.id
+            ),
+            practice_role="utama" if r.id == shown else "lain",
+        )
+        for r in records
+    ]
     return [new for new, old in zip(joined, records, strict=True) if new != old]
 
 
 def leave(record: Innovation, partners: Iterable[Innovation]) -> list[Innovation]:
     """``record`` on its own again, and its former partners without it."""
     rest = [p for p in partners if p.id != record.id]
-    return [record.replace(practice=()), *join(rest)]  # one left alone has no partner
+    alone = record.replace(practice=(), practice_role="utama")
+    return [alone, *join(rest)]  # one left alone has no partner and is shown
 
 
-def _practice(record: Innovation | None) -> tuple[Ref, ...]:
-    return record.practice if record else ()
+def _with_practice(record: Innovation, stored: Innovation | None) -> Innovation:
+    """A rewritten record stays in the practice the store joined it to."""
+    if record.practice or stored is None:
+        return record
+    return record.replace(practice=stored.practice, practice_role=stored.practice_role)

@@ -138,6 +138,7 @@ class Ref(NamedTuple):
     agency: str | None = None
     region: str | None = None
     year: int | None = None
+    source_program: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self._asdict().items() if v is not None}
@@ -145,7 +146,7 @@ class Ref(NamedTuple):
 
 def refs(value: Any) -> tuple[Ref, ...]:
     """One link or a list of them; each an id, or an object with id/title/agency/region/
-    year (a title or an agency when there is no id). Repeats are dropped."""
+    year/source_program (a title or an agency when there is no id). Repeats are dropped."""
     items = value if isinstance(value, list | tuple) else [value]
     if len(items) > MAX_REFS:
         raise ValueError(f"at most {MAX_REFS} links, got {len(items)}")
@@ -167,7 +168,7 @@ def _ref(item: Any) -> Ref:
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; expected {', '.join(Ref._fields)}")
     texts: dict[str, str | None] = {}
-    for key in ("title", "agency", "region"):
+    for key in ("title", "agency", "region", "source_program"):
         text = texts[key] = plain_text(item.get(key))
         if text and len(text) > MAX_SHORT:
             raise ValueError(f"{key} is longer than {MAX_SHORT} characters")

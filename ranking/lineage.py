@@ -13,7 +13,7 @@ from typing import Any
 
 from indexer.engines.base import Engine
 from indexer.lineage import linked_ids
-from indexer.normalise import Ref
+from indexer.normalise import Ref, resolve_regions
 from indexer.schema import Innovation
 
 
@@ -35,7 +35,18 @@ class Link:
     @classmethod
     def of(cls, ref: Ref, record: Innovation | None) -> Link:
         if record is None:
-            return cls(ref.id, ref.title, ref.agency, ref.region, None, ref.year, None, None, False)
+            province = _province(ref.region)
+            return cls(
+                ref.id,
+                ref.title,
+                ref.agency,
+                ref.region,
+                province,
+                ref.year,
+                ref.source_program,
+                None,
+                False,
+            )
         return cls(
             record.id,
             record.title,
@@ -58,7 +69,7 @@ class Lineage:
 
     @property
     def spread(self) -> list[tuple[str, int]]:
-        """Replications per province (or per region a source names), most first."""
+        """Replications per province (or per place a source names), most first."""
         places = Counter(link.province or link.region for link in self.replicated_by)
         return [(place, n) for place, n in places.most_common() if place]
 
@@ -70,6 +81,17 @@ class Lineage:
             "same_practice": [asdict(link) for link in self.same_practice],
             "spread": [{"region": place, "replications": n} for place, n in self.spread],
         }
+
+
+def _province(region: str | None) -> str | None:
+    """The official province a source's place name lies in ("Kab. Bantaeng" is in
+    Sulawesi Selatan), or None when it names no known province or regency/city."""
+    for name in ("province", "regency_city"):
+        try:
+            return resolve_regions({name: region})["province"] if region else None
+        except ValueError:
+            continue
+    return None
 
 
 def lineage(engine: Engine, record: Innovation) -> Lineage:

@@ -24,7 +24,7 @@ from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.fusion import reciprocal_rank_fusion, score_fusion
 from ranking.highlight import snippet
-from ranking.practices import also_recorded, collapse, practice_ids
+from ranking.practices import also_recorded, listed
 from ranking.query import SearchRequest
 
 # Scores within this of a threshold count as reaching it: the engines add float32 and
@@ -155,24 +155,20 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         ranking = self.rank(request)
-        counts = ranking.counts
-        # Records of one practice show once: read twice a page's depth to fill the page.
-        window = ranking.hits[: 2 * request.depth]
-        records = ranking.records or self._records([h.id for h in window])
-        shown = collapse(window, records)
-        page = shown[(request.page - 1) * request.size : request.depth]
-        partners = {i for h in page if h.id in records for i in practice_ids(records[h.id])}
-        records = records | self._records(sorted(partners - records.keys()))
+        hits, counts = ranking.hits, ranking.counts
+        page = hits[(request.page - 1) * request.size : request.depth]
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
+        ids = [h.id for h in page]
+        records = ranking.records or (self.engine.get_many(ids) if ids else {})
         results = [
             result_card(records[h.id], h.score, terms, self.engine.fields)
-            | {"also": also_recorded(records[h.id], records)}
+            | {"also": also_recorded(records[h.id])}
             for h in page
             if h.id in records
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResponse(
-            counts.total - (len(window) - len(shown)),
+            counts.total,
             request.page,
             request.size,
             took,
@@ -182,13 +178,10 @@ class SearchService:
             counts.without,
         )
 
-    def _records(self, ids: list[str]) -> dict[str, Innovation]:
-        return self.engine.get_many(ids) if ids else {}
-
     def rank(self, request: SearchRequest) -> Ranking:
         """Hits in order (to the request's depth), only from the match set, and its counts."""
         t = self.tuning
-        filters = request.filters
+        filters = listed(request.filters)
         if not request.q:
             hits = self.engine.browse(filters, request.depth)
             return Ranking(hits, MatchQuery(), self.engine.facets(MatchQuery(), filters), {})

@@ -23,7 +23,7 @@ from indexer.embeddings import MINILM, canonical_name
 from indexer.engines.base import Engine, Filters, Hit
 from indexer.schema import Innovation
 from indexer.text import analyzer
-from ranking.practices import practice_key
+from ranking.practices import listed, practice_ids
 from ranking.search import SearchService, result_card
 
 MAX_SHARED_TERMS = 3
@@ -276,11 +276,14 @@ def candidates(engine: Engine, record_id: str, k: int) -> tuple[Innovation, list
     vector = engine.get_vector(record_id)
     if vector is None:
         raise UnknownRecord(record_id)
-    hits = engine.knn(vector, Filters(), k, exclude=[record_id])
+    hits = engine.knn(vector, listed(Filters()), k, exclude=[record_id])
     records = engine.get_many([record_id, *(h.id for h in hits)])
     if record_id not in records:  # deleted meanwhile
         raise UnknownRecord(record_id)
-    return records[record_id], [(h, records[h.id]) for h in hits if h.id in records]
+    same = practice_ids(records[record_id])  # its own practice is not "another like it"
+    return records[record_id], [
+        (h, records[h.id]) for h in hits if h.id in records and h.id not in same
+    ]
 
 
 def similar(
@@ -294,11 +297,7 @@ def similar(
     tuning = tuning or similar_tuning_for(service.embedder.name)
     source, pairs = candidates(service.engine, record_id, max(tuning.candidates, size * 4))
     results = []
-    shown = {practice_key(source)}  # the practice itself, and each other practice once
-    for hit, other in rank(source, pairs, tuning, other_regions):
-        if practice_key(other) in shown:
-            continue
-        shown.add(practice_key(other))
+    for hit, other in rank(source, pairs, tuning, other_regions)[:size]:
         reason = explain(source, other)
         card = result_card(
             other, hit.score, shared_stems(concepts(source), concepts(other)), service.engine.fields
@@ -311,6 +310,4 @@ def similar(
                 "same_sector": reason.same_sector,
             }
         )
-        if len(results) == size:
-            break
     return results

@@ -15,7 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.cli import sample_path
+from app.cli import join_sample_practices, sample_path
 from indexer.embeddings import Embedder
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor
@@ -78,6 +78,28 @@ def embedder(model_embedder: Embedder) -> Embedder:
     return model_embedder
 
 
+SAMPLE = [json.loads(line) for line in sample_path().read_text("utf-8").splitlines() if line]
+SAMPLE_SIZE = len(SAMPLE)
+
+
+def _listed_sample() -> list[dict]:
+    """The sample records searches list once its confirmed duplicates are joined: of each
+    practice, the latest record (then the smallest id)."""
+    lines = sample_path("practices.csv").read_text("utf-8").splitlines()[1:]
+    group = {r["id"]: {r["id"]} for r in SAMPLE}
+    for a, b in (line.split(",") for line in lines if line):
+        merged = group[a] | group[b]
+        for member in merged:
+            group[member] = merged
+    year = {r["id"]: r["year"] for r in SAMPLE}
+    shown = {min(g, key=lambda i: (-year[i], i)) for g in map(frozenset, group.values())}
+    return [r for r in SAMPLE if r["id"] in shown]
+
+
+# What the sample store (``sample_store``: duplicates joined) lists and counts.
+LISTED = _listed_sample()
+
+
 @pytest.fixture(scope="session")
 def sample_file() -> Path:
     return sample_path()
@@ -95,8 +117,10 @@ def sample_store(
     """A data dir holding the sample innovations, built once and copied per use."""
     data_dir = tmp_path_factory.mktemp("sample-store")
     engine = EmbeddedEngine(data_dir)
-    report = Ingestor(engine, embedder).run(read_file(sample_file))
+    ingestor = Ingestor(engine, embedder)
+    report = ingestor.run(read_file(sample_file))
     assert report.rejected == 0
+    join_sample_practices(ingestor)
     engine.close()
     return data_dir
 

@@ -58,6 +58,10 @@ class Ranked:
 Ranker = Callable[[dict], Ranked]
 
 
+def sample_size() -> int:
+    return sum(1 for line in sample_path().read_text("utf-8").splitlines() if line)
+
+
 def load_queries() -> list[dict]:
     return [json.loads(line) for line in QUERIES.read_text("utf-8").splitlines() if line]
 
@@ -176,7 +180,7 @@ def report(
     models = ", ".join(f"`{m}`" for m in models)
     text = [
         f"# Relevance ({dt.date.today()})\n",
-        f"{len(queries)} judged queries ({counts}) over the 155 sample innovations; "
+        f"{len(queries)} judged queries ({counts}) over the {sample_size()} sample innovations; "
         f"embedding models: {models}. Each model uses its own measured tuning "
         "(ranking/search.py). Produced by `python -m bench.relevance.run`.\n",
     ]

@@ -31,7 +31,7 @@ from statistics import mean
 
 from app.cli import sample_path
 from bench.relevance.metrics import ndcg
-from bench.relevance.run import engine_app, load_queries
+from bench.relevance.run import engine_app, load_queries, sample_size
 from indexer.embeddings import DEFAULT_MODEL, MINILM, Embedder
 from indexer.engines.base import Engine, Filters, Hit
 from indexer.readers import read_file
@@ -260,8 +260,8 @@ def header(judged: Judged) -> list[str]:
     return [
         f"# Inovasi serupa: judged similar lists ({dt.date.today()})",
         "",
-        "Produced by `python -m bench.relevance.similar`; the 155 sample innovations in the "
-        "embedded engine.",
+        f"Produced by `python -m bench.relevance.similar`; the {sample_size()} sample innovations "
+        "in the embedded engine.",
         "",
         f"{len(judged)} sources (records graded 2 for an unfiltered judged query), "
         f"{mean(sizes):.1f} judged similar records each on average (the other records "

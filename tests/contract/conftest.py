@@ -19,6 +19,7 @@ from indexer.engines.memory import MemoryEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
+from tests.conftest import SAMPLE_SIZE
 from tests.support.hashing import hashing_embedder
 
 ENGINES = [
@@ -80,6 +81,6 @@ def loaded_engine(
     """One engine per kind holding the sample innovations (read-only tests)."""
     engine = _open(engine_kind, tmp_path_factory.mktemp(engine_kind), request)
     report = Ingestor(engine, embedder).run(read_file(sample_file))
-    assert report.created == 155
+    assert report.created == SAMPLE_SIZE
     yield engine
     engine.close()

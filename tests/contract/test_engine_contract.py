@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from indexer.embeddings import ModelInfo, ModelMismatch
 from indexer.engines.base import Filters, MatchQuery
 from indexer.validation import validate
 from ranking.search import EPSILON
+from tests.conftest import SAMPLE, SAMPLE_SIZE
 
 GENDIS = "kipp-2015-prov-dki-gendis-system-sigareng"
 
@@ -76,6 +79,9 @@ def test_keyword_hits_say_how_much_of_the_query_they_hold(loaded_engine):
     }
 
 
+PROVINCES = Counter(validate(raw).province for raw in SAMPLE)
+
+
 def test_filters_or_within_field_and_across_fields(loaded_engine):
     jatim = Filters({"province": ("Jawa Timur",)})
     both = Filters({"province": ("Jawa Timur", "Bali")})
@@ -83,7 +89,10 @@ def test_filters_or_within_field_and_across_fields(loaded_engine):
     n_jatim = loaded_engine.facets(MatchQuery(), jatim).total
     n_both = loaded_engine.facets(MatchQuery(), both).total
     n_narrow = loaded_engine.facets(MatchQuery(), narrowed).total
-    assert (n_jatim, n_both) == (25, 31)
+    assert (n_jatim, n_both) == (
+        PROVINCES["Jawa Timur"],
+        PROVINCES["Jawa Timur"] + PROVINCES["Bali"],
+    )
     assert 0 < n_narrow < n_both
     for hit in loaded_engine.browse(narrowed, 100):
         record = loaded_engine.get(hit.id)
@@ -157,9 +166,11 @@ def test_match_set_adds_word_share_to_cosine(loaded_engine):
 def test_facet_counts_over_everything(loaded_engine):
     counts = loaded_engine.facets(MatchQuery(), Filters())
     total, facets = counts.total, counts.facets
-    assert total == 155
-    assert dict(facets["agency_level"])["kabupaten"] == 74
-    assert dict(facets["digital"]) == {True: 56, False: 99}
+    assert total == SAMPLE_SIZE
+    regencies = sum(r["agency_level"] == "kabupaten" for r in SAMPLE)
+    assert dict(facets["agency_level"])["kabupaten"] == regencies
+    digital = sum(bool(r.get("digital")) for r in SAMPLE)
+    assert dict(facets["digital"]) == {True: digital, False: SAMPLE_SIZE - digital}
     years = [v for v, _ in facets["year"]]
     assert years == sorted(years, reverse=True)
 
@@ -169,8 +180,8 @@ def test_knn_applies_filters_inside_the_search(loaded_engine):
     assert vector is not None
     nearest = loaded_engine.knn(vector, Filters(), 3)
     assert nearest[0].id == GENDIS and nearest[0].score == pytest.approx(1.0, abs=1e-4)
-    bali = loaded_engine.knn(vector, Filters({"province": ("Bali",)}), 10)
-    assert len(bali) == 6
+    bali = loaded_engine.knn(vector, Filters({"province": ("Bali",)}), 100)
+    assert len(bali) == PROVINCES["Bali"] < 100
     assert all(loaded_engine.get(h.id).province == "Bali" for h in bali)
     assert GENDIS not in [h.id for h in loaded_engine.knn(vector, Filters(), 5, exclude=[GENDIS])]
 

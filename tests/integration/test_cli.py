@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from indexer.engines.embedded import DB_NAME, EmbeddedEngine
+from tests.conftest import SAMPLE_SIZE
 
 
 def _write_mixed(path: Path, sample_records: list[dict]) -> None:
@@ -80,7 +81,8 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path, sample_records):
     with source.open("w") as out:
         for copy in range(3):
             for record in sample_records:
-                out.write(json.dumps(record | {"id": f"{record['id']}-{copy}"}) + "\n")
+                copied = record | {"id": f"{record['id']}-{copy}", "replicates": []}
+                out.write(json.dumps(copied) + "\n")
     env = os.environ | {
         "JIPPNAS_DATA_DIR": str(tmp_path / "data"),
         "JIPPNAS_INGEST_BATCH_SIZE": "16",
@@ -96,9 +98,9 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path, sample_records):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = _consistent(db)
-    assert 0 < partial < 465
+    assert 0 < partial < 3 * SAMPLE_SIZE
     subprocess.run(command, env=env, check=True, capture_output=True)
-    assert _consistent(db) == 465
+    assert _consistent(db) == 3 * SAMPLE_SIZE
 
 
 def _count(db: Path) -> int:
@@ -115,4 +117,4 @@ def test_delete_command(store_copy, monkeypatch):
         main, ["delete", "kipp-2015-prov-dki-gendis-system-sigareng", "tidak-ada"]
     )
     assert result.exit_code == 0 and "deleted 1 of 2" in result.output
-    assert EmbeddedEngine(store_copy).count() == 154
+    assert EmbeddedEngine(store_copy).count() == SAMPLE_SIZE - 1

@@ -15,6 +15,7 @@ from app.cli import main
 from indexer.embeddings import Embedder, ModelInfo, ModelMismatch
 from indexer.engines.embedded import CURRENT, DB_NAME, EmbeddedEngine
 from indexer.validation import validate
+from tests.conftest import SAMPLE_SIZE
 from tests.support.probes import probe, probing
 
 SOURCE = "kipp-2015-prov-dki-gendis-system-sigareng"
@@ -72,7 +73,9 @@ def test_reindex_swaps_the_store_while_searching_and_writing(
     assert sorted(p.name for p in store_copy.glob("*.sqlite3")) == [reports[1].new]
     assert not any(r.reembedded for r in reports)
     fresh = EmbeddedEngine(store_copy)
-    assert fresh.count() == 155 + len(written) == 195  # every write during the rebuild kept
+    assert (
+        fresh.count() == SAMPLE_SIZE + len(written) == SAMPLE_SIZE + 40
+    )  # every write during the rebuild kept
     assert fresh.get(SOURCE) == stored  # timestamps kept
     np.testing.assert_array_equal(fresh.get_vector(SOURCE), vector)  # vectors copied
 
@@ -85,7 +88,7 @@ def test_a_failed_reindex_leaves_the_live_store_as_it_was(store_copy: Path, embe
     assert sorted(p.name for p in store_copy.glob("*.sqlite3")) == [DB_NAME]
     assert not (store_copy / CURRENT).exists()
     assert (engine.count(), engine.get(SOURCE)) == before
-    assert engine.reindex(embedder).records == 155  # and the next try works
+    assert engine.reindex(embedder).records == SAMPLE_SIZE  # and the next try works
 
 
 def test_another_model_is_refused_until_reindex_reembeds(
@@ -99,7 +102,7 @@ def test_another_model_is_refused_until_reindex_reembeds(
         engine.upsert([engine.get(SOURCE)], np.zeros((1, 384), np.float32), other.info)
     result = CliRunner().invoke(main, ["reindex"])
     assert result.exit_code == 0, result.output
-    assert "155 records re-embedded" in result.output
+    assert f"{SAMPLE_SIZE} records re-embedded" in result.output
     assert engine.model_info() == other.info
     np.testing.assert_allclose(
         engine.get_vector(SOURCE),

@@ -20,7 +20,7 @@ from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor, IngestReport
 from indexer.locks import FileStoreLock
-from tests.conftest import make_app
+from tests.conftest import SAMPLE_SIZE, make_app
 from tests.support.gate import Gate
 from tests.support.probes import probe, probing
 
@@ -87,7 +87,7 @@ def _ids(hits) -> set[str]:
 
 def test_engines_agree_on_sample_data(embedded_sample, os_sample):
     """Same facet counts, same filtered sets, same exact-match ids and corrections."""
-    assert os_sample.count() == embedded_sample.count() == 155
+    assert os_sample.count() == embedded_sample.count() == SAMPLE_SIZE
     for filters in FILTERS:
         assert os_sample.facets(MatchQuery(), filters) == embedded_sample.facets(
             MatchQuery(), filters
@@ -160,7 +160,9 @@ def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
     reader.close()
     assert not seen.failures, seen.failures[:3]
     assert len(seen.answers) > 10 and all(a == expected for a in seen.answers)
-    assert [r.records for r in reports] == [155, 155] and not any(r.reembedded for r in reports)
+    assert [r.records for r in reports] == [SAMPLE_SIZE, SAMPLE_SIZE] and not any(
+        r.reembedded for r in reports
+    )
     assert reports[0].old == tuple(first_generation)
     assert fresh.generations() == [reports[1].new]
     assert probe(reader, vector) == expected
@@ -196,7 +198,7 @@ def test_writes_during_a_reindex_wait_for_the_swap_and_none_is_lost(
     rebuilt.set()
     thread.join(120)
     assert report.records >= 158  # the copy saw writes made before it started
-    assert builder.count() == 155 + len(written)
+    assert builder.count() == SAMPLE_SIZE + len(written)
     assert set(builder.get_many(written)) == set(written)
     builder.close()
     writer.close()
@@ -226,7 +228,7 @@ def test_reindex_command(os_sample, monkeypatch, tmp_path):
     before = os_sample.generations()
     result = CliRunner().invoke(main, ["reindex"])
     assert result.exit_code == 0, result.output
-    assert os_sample.generations() != before and "155 records copied" in result.output
+    assert os_sample.generations() != before and f"{SAMPLE_SIZE} records copied" in result.output
 
 
 def test_search_answers_503_while_node_unreachable_then_recovers(os_sample, embedder, tmp_path):
@@ -258,7 +260,7 @@ def test_search_answers_503_while_node_unreachable_then_recovers(os_sample, embe
     assert after.status_code == 200 and after.json == before.json | {
         "took_ms": after.json["took_ms"]
     }
-    assert client.get("/healthz").json["records"] == 155
+    assert client.get("/healthz").json["records"] == SAMPLE_SIZE
     gate.shut()
 
 

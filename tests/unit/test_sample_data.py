@@ -66,3 +66,11 @@ def test_replication_links_point_at_records_in_the_sample():
 def test_statuses_come_with_the_year_a_source_confirmed_them():
     undated = [r["id"] for r in RECORDS if r.get("status") and not r.get("status_year")]
     assert undated == []
+
+
+def test_confirmed_duplicates_name_two_sample_records():
+    ids = {r["id"] for r in RECORDS}
+    text = sample_path("practices.csv").read_text("utf-8").splitlines()
+    pairs = [tuple(line.split(",")) for line in text[1:] if line]
+    assert text[0] == "a,b" and len(pairs) >= 30
+    assert [p for p in pairs if len(p) != 2 or not set(p) <= ids or p[0] == p[1]] == []

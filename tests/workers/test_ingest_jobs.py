@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from app.cli import main
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
-from tests.conftest import make_app
+from tests.conftest import SAMPLE_SIZE, make_app
 from tests.support.gate import Gate
 from tests.workers.conftest import Workers
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.redis
 def _records(sample_records: list[dict], count: int) -> list[dict]:
     out = []
     for copy in range(count // len(sample_records) + 1):
-        out += [r | {"id": f"{r['id']}-{copy}"} for r in sample_records]
+        out += [r | {"id": f"{r['id']}-{copy}", "replicates": []} for r in sample_records]
     return out[:count]
 
 
@@ -171,9 +171,9 @@ def test_delete_runs_as_a_task_on_a_worker(store_copy, redis_server, make_worker
     assert result.exit_code == 0 and "submitted as task" in result.output
     engine = EmbeddedEngine(store_copy)
     deadline = time.monotonic() + 120
-    while engine.count() != 154 and time.monotonic() < deadline:
+    while engine.count() != SAMPLE_SIZE - 1 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert engine.count() == 154, workers.logs()
+    assert engine.count() == SAMPLE_SIZE - 1, workers.logs()
 
 
 def test_a_job_whose_engine_stays_unreachable_fails_with_its_chunk_errors(
