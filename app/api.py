@@ -89,7 +89,7 @@ def get_innovation(record_id: str):
 def similar_innovations(record_id: str):
     req = parse_similar(_args())
     try:
-        results = similar(services().search, record_id, req.size, req.other_regions)
+        results = similar(services().search, record_id, req.size, req.other_regions, home=req.home)
     except UnknownRecord:
         raise _not_found(record_id) from None
     return jsonify({"id": record_id, "results": results})

@@ -13,7 +13,15 @@ from typing import Any
 from app.errors import MAX_URL_BYTES
 from indexer.fields import FIELDS, Field, Kind, Registry
 from indexer.normalise import ID_PATTERN, MAX_REFS, MAX_SHORT
-from ranking.query import MAX_DEPTH, MAX_QUERY_CHARS, MAX_SIZE, MODES, SORTS, SearchRequest
+from ranking.query import (
+    MAX_DEPTH,
+    MAX_QUERY_CHARS,
+    MAX_REGION_CHARS,
+    MAX_SIZE,
+    MODES,
+    SORTS,
+    SearchRequest,
+)
 
 STR = {"type": "string"}
 NULLABLE_STR = {"type": "string", "nullable": True}
@@ -159,6 +167,15 @@ def _filter_params(spec: Field) -> list[dict[str, Any]]:
     return [_param(spec.name, STR, f"{spec.description}; repeat for OR", many=True)]
 
 
+_DAERAH = _param(
+    "daerah",
+    {**STR, "maxLength": MAX_REGION_CHARS},
+    "'Daerah saya': the officer's own province or regency/city (any spelling); practices "
+    "from comparable regions (same province or island group, same kind of government) "
+    "move up and each card says why (`comparable`). 400 for an unknown region",
+)
+
+
 def _search_params(fields: Registry) -> list[dict[str, Any]]:
     defaults = SearchRequest()
     return [
@@ -176,6 +193,7 @@ def _search_params(fields: Registry) -> list[dict[str, Any]]:
             "Page size",
         ),
         _param("sort", {**STR, "enum": list(SORTS), "default": defaults.sort}, "Order"),
+        _DAERAH,
     ]
 
 
@@ -186,6 +204,10 @@ _FACET_VALUE = {
 }
 _FACETS = {"type": "object", "additionalProperties": {"type": "array", "items": _FACET_VALUE}}
 
+_COMPARABLE = {
+    **NULLABLE_STR,
+    "description": "With `daerah`: why the practice's region is comparable (Indonesian), or null",
+}
 _LINKED = {
     "type": "object",
     "description": "A linked practice: a stored record (stored=true, with its detail page), "
@@ -249,6 +271,7 @@ SCHEMAS: dict[str, Any] = {
                         {
                             "type": "object",
                             "properties": {
+                                "comparable": _COMPARABLE,
                                 "also": {
                                     "type": "array",
                                     "description": "The practice's other records (confirmed "
@@ -261,7 +284,7 @@ SCHEMAS: dict[str, Any] = {
                                             "year": {**INT, "nullable": True},
                                         },
                                     },
-                                }
+                                },
                             },
                         },
                     ]
@@ -286,6 +309,7 @@ SCHEMAS: dict[str, Any] = {
                                 "reason": STR,
                                 "shared_terms": {"type": "array", "items": STR},
                                 "same_sector": {"type": "boolean"},
+                                "comparable": _COMPARABLE,
                             },
                         },
                     ]
@@ -466,6 +490,7 @@ PATHS: dict[str, Any] = {
                     {"type": "boolean", "default": False},
                     "Prefer innovations from other provinces",
                 ),
+                _DAERAH,
             ],
             "responses": {
                 "200": _json(_ref("SimilarResponse"), "Similar innovations"),

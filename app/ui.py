@@ -20,10 +20,18 @@ from werkzeug.exceptions import NotFound, RequestURITooLarge
 
 from app.errors import error_response, uri_too_long_response
 from app.services import services
+from indexer import regions
 from indexer.engines.base import EngineUnavailable, Facets, FacetValue
 from indexer.fields import Registry
 from ranking.lineage import lineage
-from ranking.query import MAX_DEPTH, QueryError, SearchRequest, parse_search, search_params
+from ranking.query import (
+    MAX_DEPTH,
+    QueryError,
+    SearchRequest,
+    parse_home,
+    parse_search,
+    search_params,
+)
 from ranking.search import SearchResponse
 from ranking.similar import display_label, similar
 
@@ -37,6 +45,7 @@ OPTION_LABELS = {
     "page": "Halaman",
     "size": "Jumlah per halaman",
     "sort": "Urutan",
+    "daerah": "Daerah saya",
 }
 # Modes named by what an officer gets, not how the engine finds it; the hint says it in
 # one line (the selector's title: a tooltip, and its description for screen readers).
@@ -245,6 +254,7 @@ def search():
         "pages": pages(response),
         "corrected": corrected_query(req.q, response.corrections),
         "relaxations": relaxations(req, response, state, fields) if not response.total else [],
+        "region_names": regions.names(),
     }
     return render_template("search.html", **context)
 
@@ -255,7 +265,8 @@ def detail(record_id: str):
     record = svc.engine.get(record_id)
     if record is None:
         abort(404)
-    related = similar(svc.search, record_id, SIMILAR_SIZE, other_regions=True)
+    home = parse_home(request.args.to_dict(flat=False))
+    related = similar(svc.search, record_id, SIMILAR_SIZE, other_regions=True, home=home)
     return render_template(
         "detail.html", record=record, similar=related, lineage=lineage(svc.engine, record)
     )
@@ -328,4 +339,5 @@ def labels() -> dict[str, Any]:
         "MODE_HINTS": MODE_HINTS,
         "SORT_LABELS": SORT_LABELS,
         "value_label": value_label,
+        "DAERAH": request.args.get("daerah") or None,  # kept on links between pages
     }

@@ -129,3 +129,28 @@ def regency_city(name: str, province_code: str | None = None) -> Region:
 
 def province_of(regency: Region) -> Region:
     return _provinces()[regency.code.split(".")[0]]
+
+
+def island_group(province_code: str) -> str:
+    """The island group a province lies in: Kemendagri codes start with its digit."""
+    return ISLAND_GROUPS.get(province_code[:1], "")
+
+
+ISLAND_GROUPS = {
+    "1": "Sumatera",
+    "2": "Sumatera",  # Kepulauan Riau (21)
+    "3": "Jawa",
+    "5": "Bali dan Nusa Tenggara",
+    "6": "Kalimantan",
+    "7": "Sulawesi",
+    "8": "Maluku",
+    "9": "Papua",
+}
+
+
+@cache
+def names() -> tuple[str, ...]:
+    """Every province, then every regency/city, by official name (for pickers)."""
+    provinces = sorted({r.name for k, r in _provinces().items() if k == r.code})
+    regencies = sorted({r.name for k, r in _regencies()[0].items() if k == r.code})
+    return (*provinces, *regencies)

@@ -15,6 +15,7 @@ from typing import Literal, cast
 from indexer.engines.base import Filters
 from indexer.fields import FIELDS, Registry
 from indexer.normalise import clean_text, parse_bool
+from ranking.signals import Home, UnknownRegion
 
 Mode = Literal["lexical", "semantic", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "semantic", "hybrid")
@@ -25,10 +26,11 @@ MAX_SIZE = 100
 MAX_DEPTH = 1000
 MAX_VALUES = 20
 MAX_SIMILAR = 50
+MAX_REGION_CHARS = 100
 # ASCII digits only: str.isdigit() and int() also take "²", "٣", " 3", "+3" and "1_0".
 INTEGER = re.compile(r"[0-9]+")
-SIMILAR_PARAMS = frozenset({"size", "other_regions"})
-SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort"})
+SIMILAR_PARAMS = frozenset({"size", "other_regions", "daerah"})
+SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort", "daerah"})
 
 
 class QueryError(ValueError):
@@ -48,6 +50,7 @@ class SearchRequest:
     page: int = 1
     size: int = 10
     sort: str = "relevance"
+    home: Home | None = None  # "daerah saya": prefer practices from comparable regions
 
     @property
     def depth(self) -> int:
@@ -58,6 +61,7 @@ class SearchRequest:
 class SimilarRequest:
     size: int = 5
     other_regions: bool = False
+    home: Home | None = None
 
 
 def search_params(fields: Registry = FIELDS) -> frozenset[str]:
@@ -139,6 +143,7 @@ def parse_search(args: Args, fields: Registry = FIELDS) -> SearchRequest:
         page=page,
         size=size,
         sort=_choice(args, "sort", SORTS, SearchRequest.sort),
+        home=parse_home(args),
     )
 
 
@@ -148,4 +153,18 @@ def parse_similar(args: Args) -> SimilarRequest:
     return SimilarRequest(
         size=_int(args, "size", SimilarRequest.size, 1, MAX_SIMILAR) or SimilarRequest.size,
         other_regions=bool(_flag(args, "other_regions")),
+        home=parse_home(args),
     )
+
+
+def parse_home(args: Args) -> Home | None:
+    """ "Daerah saya": a province or regency/city, or a QueryError saying it is unknown."""
+    value = clean_text((args.get("daerah") or [""])[-1])
+    if not value:
+        return None
+    if len(value) > MAX_REGION_CHARS:
+        raise QueryError("daerah", f"at most {MAX_REGION_CHARS} characters, got {len(value)}")
+    try:
+        return Home.parse(value)
+    except UnknownRegion as exc:
+        raise QueryError("daerah", str(exc)) from None

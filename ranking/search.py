@@ -26,6 +26,7 @@ from ranking.fusion import reciprocal_rank_fusion, score_fusion
 from ranking.highlight import snippet
 from ranking.practices import also_recorded, listed
 from ranking.query import SearchRequest
+from ranking.signals import Home, comparable, nudged, practice_bonus
 
 # Scores within this of a threshold count as reaching it: the engines add float32 and
 # float64 numbers, and a record exactly at the cut must match on both.
@@ -99,7 +100,7 @@ class Ranking:
     match: MatchQuery
     counts: FacetCounts
     corrections: dict[str, str]
-    # Every hit's record when the ranking had to read them (sort by year), else empty.
+    # Every hit's record when the ranking read them (to weigh signals or sort by year).
     records: dict[str, Innovation] = field(default_factory=dict)
 
 
@@ -139,6 +140,20 @@ def result_card(
     return card | {"snippet": snippet(record, terms, analyzer()), "score": round(score, 6)}
 
 
+def reordered(hits: list[Hit], records: dict[str, Innovation], home: Home | None) -> list[Hit]:
+    """Hits with the signals beside relevance (ranking/signals.py), best first: among
+    about equally relevant practices, replicated and still-running ones, and those from
+    regions comparable to ``home``, come first."""
+
+    def bonus(record: Innovation) -> float:
+        return practice_bonus(record) + (comparable(home, record)[0] if home else 0.0)
+
+    known = [h for h in hits if h.id in records]
+    scores = nudged([(h.score, records[h.id]) for h in known], bonus)
+    scored = [Hit(h.id, s) for h, s in zip(known, scores, strict=True)]
+    return sorted(scored, key=lambda h: -h.score)
+
+
 class SearchService:
     """The query side of the service, shared by the API, the UI and the benchmarks."""
 
@@ -163,6 +178,7 @@ class SearchService:
         results = [
             result_card(records[h.id], h.score, terms, self.engine.fields)
             | {"also": also_recorded(records[h.id])}
+            | ({"comparable": comparable(request.home, records[h.id])[1]} if request.home else {})
             for h in page
             if h.id in records
         ]
@@ -204,11 +220,12 @@ class SearchService:
         match = self._match(request, vector, anchor, found.known)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
-        if request.sort != "year":
-            return Ranking(hits, match, counts, found.corrections)
-        records = self.engine.get_many([h.id for h in hits])
-        newest = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
-        return Ranking(newest, match, counts, found.corrections, records)
+        records = self.engine.get_many([h.id for h in hits]) if hits else {}
+        if request.sort == "year":
+            ordered = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
+        else:
+            ordered = reordered(hits, records, request.home)
+        return Ranking(ordered, match, counts, found.corrections, records)
 
     def _fused(self, found: LexicalResult, semantic: list[Hit]) -> list[Hit]:
         """Keyword and meaning lists as one. The keyword list weighs as much as the store

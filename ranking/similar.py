@@ -25,6 +25,7 @@ from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.practices import listed, practice_ids
 from ranking.search import SearchService, result_card
+from ranking.signals import Home, comparable, nudged
 
 MAX_SHARED_TERMS = 3
 MIN_TERM_CHARS = 3
@@ -262,9 +263,14 @@ def rank(
     candidates: Iterable[Pair],
     tuning: SimilarTuning,
     other_regions: bool = False,
+    home: Home | None = None,
 ) -> list[Pair]:
-    """Candidates by similarity; with ``other_regions`` the source's province comes last."""
-    scored = [(Hit(h.id, similarity(source, r, h.score, tuning)), r) for h, r in candidates]
+    """Candidates by similarity (plus, given the officer's ``home``, how comparable their
+    region is); with ``other_regions`` the source's province comes last."""
+
+    base = [(similarity(source, r, h.score, tuning), r) for h, r in candidates]
+    scores = nudged(base, lambda r: comparable(home, r)[0]) if home else [s for s, _ in base]
+    scored = [(Hit(r.id, s), r) for s, (_, r) in zip(scores, base, strict=True)]
     return sorted(
         scored,
         key=lambda p: (other_regions and p[1].province == source.province, -p[0].score, p[0].id),
@@ -292,12 +298,14 @@ def similar(
     size: int = 5,
     other_regions: bool = False,
     tuning: SimilarTuning | None = None,
+    home: Home | None = None,
 ) -> list[dict[str, Any]]:
-    """Result cards of the ``size`` most similar practices, each with its reason."""
+    """Result cards of the ``size`` most similar practices, each with its reason (and,
+    given the officer's ``home``, why its region is comparable)."""
     tuning = tuning or similar_tuning_for(service.embedder.name)
     source, pairs = candidates(service.engine, record_id, max(tuning.candidates, size * 4))
     results = []
-    for hit, other in rank(source, pairs, tuning, other_regions)[:size]:
+    for hit, other in rank(source, pairs, tuning, other_regions, home)[:size]:
         reason = explain(source, other)
         card = result_card(
             other, hit.score, shared_stems(concepts(source), concepts(other)), service.engine.fields
@@ -309,5 +317,6 @@ def similar(
                 "shared_terms": reason.shared_terms,
                 "same_sector": reason.same_sector,
             }
+            | ({"comparable": comparable(home, other)[1]} if home else {})
         )
     return results

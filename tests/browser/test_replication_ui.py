@@ -60,3 +60,19 @@ def test_a_practice_recorded_twice_shows_as_one_card(open_page) -> None:
     )
     assert same.is_visible()
     screenshot(page, "practice")
+
+
+def test_daerah_saya_reorders_and_follows_to_the_practice(open_page) -> None:
+    page = open_page("/")
+    search(page, "stunting")
+    field = page.get_by_label("Daerah saya")
+    field.fill("sulsel")
+    field.press("Enter")
+    page.wait_for_url(re.compile(r"[?&]daerah=sulsel"))
+    assert page.get_by_label("Daerah saya").input_value() == "Sulawesi Selatan"
+    reasons = page.locator(".results .card__comparable").all_inner_texts()
+    assert reasons and all(r.startswith("Sebanding dengan daerah Anda:") for r in reasons)
+
+    page.locator(".results .card__title a").first.click()
+    page.wait_for_url(re.compile(r"/inovasi/.+daerah=sulsel"))
+    assert page.locator(".similar .card__comparable").count() > 0
