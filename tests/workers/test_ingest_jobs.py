@@ -112,6 +112,22 @@ def test_file_upload_job_reports_bad_lines(queue, sample_records, auth):
     assert done["errors"][0]["line"] == 4 and "invalid JSON" in json.dumps(done["errors"])
 
 
+def test_a_job_proposes_duplicates_of_what_it_wrote(queue, sample_records, auth):
+    """The worker looks for a second record of each practice it stores (here the same
+    practice under two awards) and the job's status lists the pair with its reasons."""
+    pair = (
+        "smartcity-2021-kab-banyuwangi-smart-kampung",
+        "surya-2019-kab-banyuwangi-smart-kampung",
+    )
+    by_id = {r["id"]: r for r in sample_records}
+    records = [by_id[pair[0]], *sample_records[:5], by_id[pair[1]]]
+    job = queue.client.post("/api/v1/jobs", json=records, headers=auth).json["id"]
+    done = _wait(queue.client, job, lambda s: s["state"] == "succeeded", 240, queue.workers)
+    (proposal,) = [p for p in done["duplicates"] if (p["a"], p["b"]) == pair]
+    assert proposal["score"] >= 0.9
+    assert any(reason.startswith("same place") for reason in proposal["reasons"])
+
+
 def test_redis_down_search_answers_and_submission_is_503(
     store_copy, redis_server, embedder, sample_records, auth
 ):
