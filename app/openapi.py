@@ -208,6 +208,14 @@ _COMPARABLE = {
     **NULLABLE_STR,
     "description": "With `daerah`: why the practice's region is comparable (Indonesian), or null",
 }
+
+
+def _cards(properties: dict[str, Any]) -> dict[str, Any]:
+    """A list of result cards with more properties (and "comparable" with `daerah`)."""
+    more = {"type": "object", "properties": {**properties, "comparable": _COMPARABLE}}
+    return {"type": "array", "items": {"allOf": [_ref("ResultCard"), more]}}
+
+
 _LINKED = {
     "type": "object",
     "description": "A linked practice: a stored record (stored=true, with its detail page), "
@@ -263,33 +271,23 @@ SCHEMAS: dict[str, Any] = {
                 "additionalProperties": STR,
                 "description": "Typo corrections applied: query term -> index term",
             },
-            "results": {
-                "type": "array",
-                "items": {
-                    "allOf": [
-                        _ref("ResultCard"),
-                        {
+            "results": _cards(
+                {
+                    "also": {
+                        "type": "array",
+                        "description": "The practice's other records (confirmed duplicates): "
+                        "search shows a practice once",
+                        "items": {
                             "type": "object",
                             "properties": {
-                                "comparable": _COMPARABLE,
-                                "also": {
-                                    "type": "array",
-                                    "description": "The practice's other records (confirmed "
-                                    "duplicates): search shows a practice once",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "id": STR,
-                                            "source_program": NULLABLE_STR,
-                                            "year": {**INT, "nullable": True},
-                                        },
-                                    },
-                                },
+                                "id": STR,
+                                "source_program": NULLABLE_STR,
+                                "year": {**INT, "nullable": True},
                             },
                         },
-                    ]
-                },
-            },
+                    }
+                }
+            ),
             "facets": _FACETS,
         },
     },
@@ -298,23 +296,13 @@ SCHEMAS: dict[str, Any] = {
         "required": ["id", "results"],
         "properties": {
             "id": STR,
-            "results": {
-                "type": "array",
-                "items": {
-                    "allOf": [
-                        _ref("ResultCard"),
-                        {
-                            "type": "object",
-                            "properties": {
-                                "reason": STR,
-                                "shared_terms": {"type": "array", "items": STR},
-                                "same_sector": {"type": "boolean"},
-                                "comparable": _COMPARABLE,
-                            },
-                        },
-                    ]
-                },
-            },
+            "results": _cards(
+                {
+                    "reason": STR,
+                    "shared_terms": {"type": "array", "items": STR},
+                    "same_sector": {"type": "boolean"},
+                }
+            ),
         },
     },
     "WriteResponse": {

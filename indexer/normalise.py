@@ -117,13 +117,7 @@ def tags(value: Any) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise ValueError("expected a list of tags")
-    cleaned = []
-    for number, item in enumerate(items, start=1):
-        try:
-            cleaned.append(plain_text(item))
-        except ValueError as exc:
-            raise ValueError(f"tag {number}: {exc}") from None
-    unique = tuple(dict.fromkeys(t for t in cleaned if t))
+    unique = tuple(dict.fromkeys(t for t in _each("tag", items, plain_text) if t))
     if len(unique) > MAX_TAGS or any(len(t) > MAX_SHORT for t in unique):
         raise ValueError(f"at most {MAX_TAGS} tags of at most {MAX_SHORT} characters")
     return unique
@@ -150,13 +144,18 @@ def refs(value: Any) -> tuple[Ref, ...]:
     items = value if isinstance(value, list | tuple) else [value]
     if len(items) > MAX_REFS:
         raise ValueError(f"at most {MAX_REFS} links, got {len(items)}")
-    linked = []
+    return tuple(dict.fromkeys(_each("link", items, _ref)))
+
+
+def _each(noun: str, items: list | tuple, parse: Callable[[Any], Any]) -> list[Any]:
+    """Every item parsed, or a ValueError naming the first bad one ("tag 3: ...")."""
+    parsed = []
     for number, item in enumerate(items, start=1):
         try:
-            linked.append(_ref(item))
+            parsed.append(parse(item))
         except ValueError as exc:
-            raise ValueError(f"link {number}: {exc}") from None
-    return tuple(dict.fromkeys(linked))
+            raise ValueError(f"{noun} {number}: {exc}") from None
+    return parsed
 
 
 def _ref(item: Any) -> Ref:
