@@ -17,6 +17,7 @@ from ranking.lineage import lineage
 from ranking.practices import listed
 from ranking.query import Args, parse_search, parse_similar
 from ranking.similar import UnknownRecord, similar
+from workers.metrics import record_written, timed_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_RECORDS_PER_REQUEST = 1000
@@ -60,7 +61,9 @@ def openapi():
 @bp.get("/search")
 def search():
     svc = services()
-    return jsonify(svc.search.search(parse_search(_args(), svc.fields)).to_dict())
+    req = parse_search(_args(), svc.fields)
+    with timed_search(req.mode, svc.engine.name):
+        return jsonify(svc.search.search(req).to_dict())
 
 
 @bp.get("/facets")
@@ -118,6 +121,7 @@ def create_innovations():
             "per request; submit larger sets as a job (POST /api/v1/jobs)",
         )
     report = services().ingestor().run(items_from_objects(body))
+    record_written(report)
     results: list[dict[str, Any]] = [
         {"index": position, "id": result.id, "status": result.status}
         for position, result in report.written

@@ -34,6 +34,7 @@ from ranking.query import (
 )
 from ranking.search import SearchResponse
 from ranking.similar import display_label, similar
+from workers.metrics import timed_search
 
 bp = Blueprint("ui", __name__)
 SIMILAR_SIZE = 6
@@ -242,7 +243,8 @@ def search():
     state = PageState.from_request()
     fields = _fields()
     req = parse_search(state.args.to_dict(flat=False), fields)
-    response = services().search.search(req)
+    with timed_search(req.mode, services().engine.name):
+        response = services().search.search(req)
     context: dict[str, Any] = {
         "req": req,
         "response": response,

@@ -22,6 +22,7 @@ from indexer.settings import Settings
 from ranking.search import SearchService
 from workers.celery_app import make_celery
 from workers.jobs import JobStore, MemoryKeyValue
+from workers.metrics import count_calls
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Services:
 
     @cached_property
     def engine(self) -> Engine:
-        return open_engine(self.settings, self.fields)
+        return count_calls(open_engine(self.settings, self.fields))
 
     @cached_property
     def embedder(self) -> Embedder:

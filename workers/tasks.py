@@ -19,6 +19,7 @@ from indexer.readers import RawItem, batched
 from ranking.duplicates import propose
 from workers.celery_app import services_of
 from workers.jobs import JobQueueUnavailable
+from workers.metrics import JOBS
 
 if TYPE_CHECKING:
     from workers.assembly import Services
@@ -84,4 +85,5 @@ def submit_ingest(svc: Services, items: Iterable[RawItem], source: str) -> str:
         raise JobQueueUnavailable(
             "the job queue (Redis) is unreachable; try again later — search still works"
         ) from exc
+    JOBS.inc()
     return job

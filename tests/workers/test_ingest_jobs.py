@@ -13,6 +13,7 @@ from typing import NamedTuple
 import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from app.cli import main
 from indexer.engines.embedded import EmbeddedEngine
@@ -231,3 +232,21 @@ def test_following_a_job_stops_at_the_deadline(tmp_path, redis_server, sample_re
     result = CliRunner().invoke(main, ["ingest", "--async", "--timeout", "2", str(source)])
     assert result.exit_code == 1
     assert "still queued after 2 s" in result.output and "GET /api/v1/jobs/" in result.output
+
+
+def _metrics(client) -> dict[str, float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+
+
+def test_metrics_show_the_queue_depth_and_jobs(
+    tmp_path, redis_server, embedder, sample_records, auth
+):
+    """No worker runs: a submitted job's chunks wait in Redis, and /metrics says so."""
+    client = make_app(tmp_path / "data", embedder, redis_url=redis_server.url).test_client()
+    before = _metrics(client)
+    resp = client.post("/api/v1/jobs", json=sample_records[:3], headers=auth)
+    assert resp.status_code == 202
+    after = _metrics(client)
+    assert after["jippnas_queue_depth"] >= 1
+    assert after["jippnas_jobs_submitted_total"] == before["jippnas_jobs_submitted_total"] + 1
