@@ -9,6 +9,7 @@ from app.errors import register_error_handlers
 from app.health import bp as health_bp
 from app.jobs import bp as jobs_bp
 from app.ratelimit import init_rate_limits
+from app.requests import init_request_ids
 from app.security import init_security
 from app.services import init_services
 from app.ui import bp as ui_bp
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     init_security(app, settings)
+    init_request_ids(app)
     init_services(app, services)
     register_error_handlers(app)
 

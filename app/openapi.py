@@ -342,6 +342,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": STR,
             "source": STR,
+            "request_id": {
+                **NULLABLE_STR,
+                "description": "X-Request-ID of the submission; its worker tasks log it",
+            },
             "created_at": STR,
             "updated_at": STR,
             "state": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},

@@ -23,6 +23,7 @@ from app.errors import MAX_URL_BYTES, URI_TOO_LONG, error_body
 from app.security import HEADERS
 from indexer.embeddings import DEFAULT_MODEL, SENTENCE_TRANSFORMERS, parse_model_name
 from indexer.settings import Settings
+from workers import logs
 
 # gunicorn's largest request line. URLs up to it reach the app, which answers anything
 # over MAX_URL_BYTES itself (JSON for the API, an Indonesian page for people).
@@ -98,6 +99,7 @@ class Server(BaseApplication):
 
     def load(self):
         _one_query_thread(self.settings)
+        logs.configure()  # JSON lines, one "request" line per request (app/requests.py)
         return create_app(self.settings)
 
 
@@ -121,7 +123,6 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
             "threads": threads,
             "worker_class": JsonErrorWorker,
             "timeout": 120,
-            "accesslog": "-",
             "limit_request_line": MAX_REQUEST_LINE,
         },
     ).run()

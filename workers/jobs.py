@@ -76,12 +76,15 @@ class JobStore:
     def __init__(self, kv: KeyValue) -> None:
         self.kv = kv
 
-    def create(self, chunks: list[list[RawItem]], source: str) -> str:
+    def create(
+        self, chunks: list[list[RawItem]], source: str, request_id: str | None = None
+    ) -> str:
         job = uuid.uuid4().hex
         key = KEY.format(job=job)
         payload = {f"chunk:{n}": json.dumps([asdict(i) for i in c]) for n, c in enumerate(chunks)}
         meta = {
             "source": source,
+            "request_id": request_id or "",
             "chunks": len(chunks),
             "total": sum(len(c) for c in chunks),
             "created_at": _now(),
@@ -90,6 +93,10 @@ class JobStore:
         self.kv.hset(key, mapping=meta | payload)
         self.kv.expire(key, TTL_SECONDS)
         return job
+
+    def request_id(self, job: str) -> str | None:
+        """The id of the request that submitted the job (its tasks log it too)."""
+        return self.kv.hget(KEY.format(job=job), "request_id") or None
 
     def chunk(self, job: str, number: int) -> list[RawItem]:
         raw = self.kv.hget(KEY.format(job=job), f"chunk:{number}") or "[]"
@@ -140,6 +147,7 @@ class JobStore:
             "id": job,
             "state": _state(chunks, len(results), len(failures)),
             "source": data["source"],
+            "request_id": data.get("request_id") or None,
             "progress": {
                 "done": sum(r["size"] for r in results.values()),
                 "total": int(data["total"]),

@@ -6,6 +6,7 @@ Each task reaches its process's services through the Celery app it runs in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,13 @@ from indexer.readers import RawItem, batched
 from ranking.duplicates import propose
 from workers.celery_app import services_of
 from workers.jobs import JobQueueUnavailable
+from workers.logs import REQUEST_ID, request_id
 from workers.metrics import JOBS
 
 if TYPE_CHECKING:
     from workers.assembly import Services
+
+log = logging.getLogger("jippnas.worker")
 
 # The budget (max_retries) is JIPPNAS_TASK_MAX_RETRIES, set in workers/celery_app.py.
 RETRY = {
@@ -46,11 +50,18 @@ def ingest_chunk(self: Task, job: str, number: int) -> dict[str, int]:
     """Validate, embed and upsert one chunk, then propose possible duplicates of what it
     wrote; idempotent, so a rerun after a crash is safe."""
     svc = services_of(self)
+    with request_id(svc.jobs.request_id(job)):
+        return _ingest_chunk(svc, job, number)
+
+
+def _ingest_chunk(svc: Services, job: str, number: int) -> dict[str, int]:
     items = svc.jobs.chunk(job, number)
     report = svc.ingestor().ingest_batch(items)
     written = svc.engine.get_many([result.id for _, result in report.written])
     proposals = propose(svc.engine, written.values())
     svc.jobs.record_chunk(job, number, len(items), report, proposals)
+    found = {"counts": report.summary(), "duplicates": len(proposals)}
+    log.info("chunk stored", extra={"job": job, "chunk": number} | found)
     return report.summary()
 
 
@@ -78,7 +89,7 @@ def submit_ingest(svc: Services, items: Iterable[RawItem], source: str) -> str:
     chunks = list(batched(mark_duplicate_ids(items, svc.fields), svc.settings.job_chunk_size))
     task = svc.celery.tasks[ingest_chunk.name]
     try:
-        job = svc.jobs.create(chunks, source)
+        job = svc.jobs.create(chunks, source, REQUEST_ID.get())
         for number in range(len(chunks)):
             task.apply_async((job, number), retry=False)
     except (RedisError, OperationalError) as exc:

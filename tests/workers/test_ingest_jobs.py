@@ -250,3 +250,15 @@ def test_metrics_show_the_queue_depth_and_jobs(
     after = _metrics(client)
     assert after["jippnas_queue_depth"] >= 1
     assert after["jippnas_jobs_submitted_total"] == before["jippnas_jobs_submitted_total"] + 1
+
+
+def test_the_request_id_reaches_the_worker_tasks_of_its_job(queue, sample_records, auth):
+    headers = auth | {"X-Request-ID": "unggah-42"}
+    job = queue.client.post("/api/v1/jobs", json=sample_records[:3], headers=headers).json["id"]
+    done = _wait(queue.client, job, lambda s: s["state"] == "succeeded", 240, queue.workers)
+    assert done["request_id"] == "unggah-42"
+    lines = [json.loads(line) for line in queue.workers.logs().splitlines() if line[:1] == "{"]
+    stored = [line for line in lines if line.get("message") == "chunk stored"]
+    assert stored, queue.workers.logs()
+    assert all(line["request_id"] == "unggah-42" for line in stored)
+    assert stored[0]["job"] == job and stored[0]["counts"]["created"] == 3
