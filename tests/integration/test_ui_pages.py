@@ -107,3 +107,14 @@ def test_api_paths_keep_json_errors(client):
 )
 def test_pagination_window(page, total, size, expected):
     assert pages(SearchResponse(total, page, size, 0.0, [], {})) == expected
+
+
+def test_pages_describe_themselves_and_have_an_icon(client):
+    """No 404 for a favicon in the browser console, and a description for search engines
+    (the detail page's names the practice)."""
+    home = client.get("/").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', home)
+    assert icon and client.get(icon[1]).mimetype == "image/svg+xml"
+    assert '<meta name="description" content="Cari inovasi pelayanan publik' in home
+    detail = client.get("/inovasi/kipp-2019-prov-jateng-payjem-pas-ngamuk").get_data(as_text=True)
+    assert '<meta name="description" content="Payjem Pas Ngamuk' in detail
