@@ -26,6 +26,7 @@ from indexer.fields import Registry
 from ranking.lineage import lineage
 from ranking.query import (
     MAX_DEPTH,
+    MAX_QUERY_CHARS,
     QueryError,
     SearchRequest,
     parse_home,
@@ -289,7 +290,18 @@ def rate_limited_page(retry_after: int):
 
 @bp.errorhandler(QueryError)
 def bad_parameter(err: QueryError):
+    """What went wrong, in the officer's words where we know them (a too-long query, an
+    unknown region), else which parameter could not be used."""
     label = field_labels(_fields()).get(err.param, err.param)
+    given = " ".join(request.args.get(err.param, "").split())
+    specific = {
+        "q": f"Kata kunci terlalu panjang: {len(given)} karakter, paling banyak "
+        f"{MAX_QUERY_CHARS}. Persingkat kata kunci lalu cari lagi.",
+        "daerah": f"“{given[:60]}” bukan provinsi atau kabupaten/kota dalam daftar "
+        "Kemendagri. Tulis nama resminya, misalnya “Kabupaten Sleman” atau “Jawa Timur”.",
+    }
+    if err.param in specific and (err.param != "q" or len(given) > MAX_QUERY_CHARS):
+        return _error_page(400, f"{label} tidak dapat dipakai", specific[err.param])
     return _error_page(
         400,
         "Parameter tidak valid",

@@ -118,3 +118,13 @@ def test_pages_describe_themselves_and_have_an_icon(client):
     assert '<meta name="description" content="Cari inovasi pelayanan publik' in home
     detail = client.get("/inovasi/kipp-2019-prov-jateng-payjem-pas-ngamuk").get_data(as_text=True)
     assert '<meta name="description" content="Payjem Pas Ngamuk' in detail
+
+
+def test_a_too_long_query_or_unknown_region_is_explained(client):
+    """Not a silent cut or a bare "Parameter tidak valid": what is wrong and what to do."""
+    long = client.get("/?q=" + "antrean " * 80)
+    text = long.get_data(as_text=True)
+    assert long.status_code == 400
+    assert "Kata kunci terlalu panjang: 639 karakter, paling banyak 500" in text
+    region = client.get("/?q=stunting&daerah=Atlantis").get_data(as_text=True)
+    assert "“Atlantis” bukan provinsi atau kabupaten/kota dalam daftar Kemendagri" in region
