@@ -128,3 +128,11 @@ def test_a_too_long_query_or_unknown_region_is_explained(client):
     assert "Kata kunci terlalu panjang: 639 karakter, paling banyak 500" in text
     region = client.get("/?q=stunting&daerah=Atlantis").get_data(as_text=True)
     assert "“Atlantis” bukan provinsi atau kabupaten/kota dalam daftar Kemendagri" in region
+
+
+def test_an_empty_result_shows_no_filter_with_nothing_to_choose(client):
+    """No lone "Digital 0 / 0" group on an empty page; a chosen value stays to be removed."""
+    empty = _html(client.get("/?q=qwzxv+kjhgf&mode=lexical"))
+    assert 'data-total="0"' in empty and 'name="digital"' not in empty
+    chosen = _html(client.get("/?q=qwzxv+kjhgf&mode=lexical&digital=true"))
+    assert re.search(r'name="digital" value="true"\s+checked', chosen)
