@@ -240,6 +240,16 @@ def resolve_regions(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def resolve_place(name: str) -> dict[str, Any]:
+    """A place as a person or a source names it: the province it names ("Bengkulu" is the
+    province, not Kota Bengkulu), else the regency/city (with its province), as
+    ``resolve_regions`` gives them; FieldValueError when it names neither."""
+    try:
+        return resolve_regions({"province": name})
+    except FieldValueError:
+        return resolve_regions({"regency_city": name})
+
+
 class FieldValueError(ValueError):
     """A value error that knows which field it belongs to (for cross-field rules)."""
 

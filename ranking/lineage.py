@@ -13,7 +13,7 @@ from typing import Any
 
 from indexer.engines.base import Engine
 from indexer.lineage import linked_ids
-from indexer.normalise import Ref, resolve_regions
+from indexer.normalise import Ref, resolve_place
 from indexer.schema import Innovation
 
 
@@ -86,12 +86,10 @@ class Lineage:
 def _province(region: str | None) -> str | None:
     """The official province a source's place name lies in ("Kab. Bantaeng" is in
     Sulawesi Selatan), or None when it names no known province or regency/city."""
-    for name in ("province", "regency_city"):
-        try:
-            return resolve_regions({name: region})["province"] if region else None
-        except ValueError:
-            continue
-    return None
+    try:
+        return resolve_place(region)["province"] if region else None
+    except ValueError:
+        return None
 
 
 def lineage(engine: Engine, record: Innovation) -> Lineage:

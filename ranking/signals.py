@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from indexer import regions
-from indexer.normalise import resolve_regions
+from indexer.normalise import resolve_place
 from indexer.schema import Innovation
 
 REPLICATED = 0.02  # someone is known to have replicated it
@@ -49,17 +49,15 @@ class Home:
 
     @classmethod
     def parse(cls, value: str) -> Home:
-        for field in ("regency_city", "province"):
-            try:
-                found = resolve_regions({field: value})
-            except ValueError:
-                continue
-            regency = found["regency_city"]
-            level = "provinsi" if not regency else regency.split()[0].lower()
-            return cls(
-                regency or found["province"], found["province"], found["province_code"], level
-            )
-        raise UnknownRegion(f"{value!r} is no province or regency/city of the Kemendagri list")
+        try:
+            found = resolve_place(value)
+        except ValueError:
+            raise UnknownRegion(
+                f"{value!r} is no province or regency/city of the Kemendagri list"
+            ) from None
+        regency = found["regency_city"]
+        level = "provinsi" if not regency else regency.split()[0].lower()
+        return cls(regency or found["province"], found["province"], found["province_code"], level)
 
     @property
     def islands(self) -> str:

@@ -17,6 +17,7 @@ def test_daerah_saya_is_any_spelling_of_a_province_or_regency():
     sleman = Home.parse("kab. sleman")
     assert (sleman.name, sleman.level, sleman.islands) == ("Kabupaten Sleman", "kabupaten", "Jawa")
     assert Home.parse("sulsel").level == "provinsi"
+    assert Home.parse("Bengkulu").level == "provinsi"  # the province, not Kota Bengkulu
     with pytest.raises(UnknownRegion):
         Home.parse("Atlantis")
 
