@@ -42,9 +42,17 @@ def sample_path(name: str = "innovations.jsonl") -> Path:
 
 def join_sample_practices(ingestor: Ingestor) -> int:
     """Join the sample's confirmed duplicates (app/sample/practices.csv) as practices."""
-    pairs = list(_pairs(sample_path("practices.csv")))
+    return join_pairs(ingestor, sample_path("practices.csv"))
+
+
+def join_pairs(ingestor: Ingestor, path: Path) -> int:
+    """Join each pair of a file of confirmed duplicates; returns how many there were."""
+    pairs = list(_pairs(path))
     for pair in pairs:
-        ingestor.join(pair)
+        try:
+            ingestor.join(pair)
+        except KeyError as exc:
+            raise click.ClickException(f"{path}: no innovation with id {exc.args[0]}") from None
     return len(pairs)
 
 
@@ -274,14 +282,7 @@ def duplicates(confirm: Path | None, as_json: bool) -> None:
     or, with --confirm, join confirmed pairs so search shows each practice once."""
     services = Services(Settings.from_env())
     if confirm:
-        pairs = list(_pairs(confirm))
-        for a, b in pairs:
-            try:
-                services.ingestor().join([a, b])
-            except KeyError as exc:
-                message = f"{confirm}: no innovation with id {exc.args[0]}"
-                raise click.ClickException(message) from None
-        console.print(f"joined {len(pairs)} pair(s)")
+        console.print(f"joined {join_pairs(services.ingestor(), confirm)} pair(s)")
         return
     proposals = scan(services.engine)
     if as_json:

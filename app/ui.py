@@ -300,7 +300,7 @@ def bad_parameter(err: QueryError):
         "daerah": f"“{given[:60]}” bukan provinsi atau kabupaten/kota dalam daftar "
         "Kemendagri. Tulis nama resminya, misalnya “Kabupaten Sleman” atau “Jawa Timur”.",
     }
-    if err.param in specific and (err.param != "q" or len(given) > MAX_QUERY_CHARS):
+    if err.param in specific:  # the query's only limit is its length
         return _error_page(400, f"{label} tidak dapat dipakai", specific[err.param])
     return _error_page(
         400,

@@ -160,7 +160,7 @@ class Ingestor:
         missing = sorted(set(ids) - found.keys())
         if missing:
             raise KeyError(", ".join(missing))
-        partners = {ref.id for r in found.values() for ref in r.practice if ref.id}
+        partners = {i for r in found.values() for i in lineage.linked_ids(r.practice)}
         found |= self.engine.get_many(sorted(partners - found.keys()))
         self._rewrite(lineage.join(found.values()))
         return sorted(found)

@@ -20,6 +20,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from indexer.engines.base import Engine, Filters
+from indexer.lineage import linked_ids
 from indexer.normalise import fold
 from indexer.schema import Innovation
 
@@ -107,7 +108,7 @@ def eligible(a: Innovation, b: Innovation) -> bool:
         return False
     if (a.source_program, a.year) == (b.source_program, b.year):
         return False
-    return b.id not in {ref.id for ref in a.practice}
+    return b.id not in linked_ids(a.practice)
 
 
 def pairs(
