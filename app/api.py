@@ -16,6 +16,7 @@ from indexer.readers import items_from_objects
 from ranking.lineage import lineage
 from ranking.practices import listed
 from ranking.query import Args, parse_search, parse_similar
+from ranking.search import facet_entries
 from ranking.similar import UnknownRecord, similar
 from workers.metrics import record_written, timed_search
 
@@ -63,21 +64,14 @@ def search():
     svc = services()
     req = parse_search(_args(), svc.fields)
     with timed_search(req.mode, svc.engine.name):
-        return jsonify(svc.search.search(req).to_dict())
+        return jsonify(svc.search.search(req).to_dict(svc.fields))
 
 
 @bp.get("/facets")
 def facets():
-    counts = services().engine.facets(MatchQuery(), listed(Filters()))
-    return jsonify(
-        {
-            "total": counts.total,
-            "facets": {
-                name: [{"value": v, "count": c} for v, c in values]
-                for name, values in counts.facets.items()
-            },
-        }
-    )
+    svc = services()
+    counts = svc.engine.facets(MatchQuery(), listed(Filters()))
+    return jsonify({"total": counts.total, "facets": facet_entries(counts.facets, svc.fields)})
 
 
 @bp.get("/innovations/<record_id>")

@@ -140,6 +140,11 @@ def _record_schemas(fields: Registry) -> dict[str, Any]:
     card = {
         **{f.name: _property(f) for f in fields if f.card or f.name == "id"},
         "snippet": {**STR, "description": "HTML-escaped passage; matches wrapped in <mark>"},
+        "highlight": {
+            "type": "object",
+            "description": "The title and tags HTML-escaped, matches wrapped in <mark>",
+            "properties": {"title": STR, "tags": {"type": "array", "items": STR}},
+        },
         "score": {"type": "number"},
     }
     return {
@@ -199,10 +204,35 @@ def _search_params(fields: Registry) -> list[dict[str, Any]]:
 
 _FACET_VALUE = {
     "type": "object",
-    "required": ["value", "count"],
-    "properties": {"value": {"oneOf": [STR, INT, {"type": "boolean"}]}, "count": INT},
+    "required": ["value", "label", "count"],
+    "properties": {
+        "value": {"oneOf": [STR, INT, {"type": "boolean"}]},
+        "label": {**STR, "description": "How the pages show the value (Indonesian)"},
+        "count": INT,
+    },
 }
 _FACETS = {"type": "object", "additionalProperties": {"type": "array", "items": _FACET_VALUE}}
+
+_WHY = {
+    "type": "object",
+    "description": "Why the result is there: the query's words it contains (as searched), "
+    "the typo fixes and acronym expansions among them (typed -> searched), whether it "
+    "matches by meaning alone, the filters it meets, and all of it as one Indonesian line",
+    "properties": {
+        "words": {"type": "array", "items": STR},
+        "corrected": {"type": "object", "additionalProperties": STR},
+        "expanded": {"type": "object", "additionalProperties": STR},
+        "meaning": BOOL,
+        "filters": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": STR, "label": STR, "value": STR},
+            },
+        },
+        "text": STR,
+    },
+}
 
 _COMPARABLE = {
     **NULLABLE_STR,
@@ -273,6 +303,7 @@ SCHEMAS: dict[str, Any] = {
             },
             "results": _cards(
                 {
+                    "why": _WHY,
                     "also": {
                         "type": "array",
                         "description": "The practice's other records (confirmed duplicates): "
@@ -285,7 +316,7 @@ SCHEMAS: dict[str, Any] = {
                                 "year": {**INT, "nullable": True},
                             },
                         },
-                    }
+                    },
                 }
             ),
             "facets": _FACETS,

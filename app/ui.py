@@ -34,7 +34,7 @@ from ranking.query import (
     search_params,
 )
 from ranking.search import SearchResponse
-from ranking.similar import display_label, similar
+from ranking.similar import similar
 from workers.metrics import timed_search
 
 bp = Blueprint("ui", __name__)
@@ -81,12 +81,7 @@ def field_labels(fields: Registry) -> dict[str, str]:
 
 def value_label(name: str, value: FacetValue | None) -> str:
     """How a facet value reads in the interface (stored values stay untouched)."""
-    spec = _fields()[name]
-    if spec.kind == "boolean":
-        return "Ya" if value in (True, "true") else "Tidak"
-    if spec.value_labels:
-        return spec.value_label(value)
-    return display_label(str(value or ""))
+    return _fields()[name].value_label(value)
 
 
 @dataclass(frozen=True)

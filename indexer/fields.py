@@ -75,7 +75,13 @@ class Field:
             return value
 
     def value_label(self, value: Any) -> str:
-        return self.value_labels.get(str(value), str(value))
+        """How a stored value reads in the pages and the API's facet output (the one
+        label source): its label, else the value capitalised ("lingkungan hidup" ->
+        "Lingkungan hidup"); booleans read "Ya"/"Tidak"."""
+        if self.kind == "boolean":
+            return "Ya" if value in (True, "true") else "Tidak"
+        text = "" if value is None else str(value)
+        return self.value_labels.get(text) or text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)

@@ -75,21 +75,26 @@ class SynonymTable:
                 phrases[member] = members[0]
         return cls(phrases)
 
-    def apply(self, tokens: list[str]) -> list[str]:
-        """Replace the longest matching phrase at each position by its canonical form."""
-        out: list[str] = []
+    def segments(self, tokens: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """(tokens as written, tokens as indexed) per position: the longest matching
+        phrase is replaced by its canonical form, any other token stands for itself."""
+        out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         i = 0
         while i < len(tokens):
             for size in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
-                canonical = self.phrases.get(tuple(tokens[i : i + size]))
+                written = tuple(tokens[i : i + size])
+                canonical = self.phrases.get(written)
                 if canonical is not None:
-                    out.extend(canonical)
+                    out.append((written, canonical))
                     i += size
                     break
             else:
-                out.append(tokens[i])
+                out.append(((tokens[i],), (tokens[i],)))
                 i += 1
         return out
+
+    def apply(self, tokens: list[str]) -> list[str]:
+        return [token for _, canonical in self.segments(tokens) for token in canonical]
 
 
 @cache
@@ -127,6 +132,12 @@ class Analyzer:
             if stem != word:
                 out.append((word, word))
         return out
+
+    def rewrites(self, text: str) -> dict[str, str]:
+        """Acronyms and long forms in ``text`` searched as another form
+        ("pusat kesehatan masyarakat" -> "puskesmas"), for explaining a match."""
+        segments = self._synonyms.segments(raw_tokens(text))
+        return {" ".join(w): " ".join(c) for w, c in segments if w != c}
 
     def tokens(self, text: str) -> list[str]:
         return [term for _, term in self.pairs(text)]

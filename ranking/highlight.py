@@ -71,3 +71,9 @@ def snippet(record: Innovation, terms: set[str], analyzer: Analyzer) -> str:
     window = words[lo : lo + WINDOW]
     text = _marked(window, {h - lo for h in hits if lo <= h < lo + WINDOW})
     return ("… " if lo > 0 else "") + text + (" …" if lo + WINDOW < len(words) else "")
+
+
+def marked(text: str, terms: set[str], analyzer: Analyzer) -> str:
+    """A short field (a title, a tag) whole, HTML-escaped, its matching words marked."""
+    words = [_shown(w) for w in WORD.findall(text)[:MAX_SCAN_WORDS]]
+    return _marked(words, set(_matching(analyzer, words, terms)) if terms else set())

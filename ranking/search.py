@@ -22,8 +22,9 @@ from indexer.engines.base import (
 from indexer.fields import Registry
 from indexer.schema import Innovation
 from indexer.text import analyzer
+from ranking.explain import QueryWords, explain
 from ranking.fusion import reciprocal_rank_fusion, score_fusion
-from ranking.highlight import snippet
+from ranking.highlight import marked, snippet
 from ranking.practices import also_recorded, listed
 from ranking.query import SearchRequest
 from ranking.signals import Home, comparable, nudged, practice_bonus
@@ -102,6 +103,8 @@ class Ranking:
     corrections: dict[str, str]
     # Every hit's record when the ranking read them (to weigh signals or sort by year).
     records: dict[str, Innovation] = field(default_factory=dict)
+    # Hits close enough in meaning to match on that alone (semantic mode's cut).
+    by_meaning: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -116,7 +119,7 @@ class SearchResponse:
     # Matches if one field's filter were dropped (see FacetCounts.without).
     total_without: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, fields: Registry) -> dict[str, Any]:
         return {
             "total": self.total,
             "page": self.page,
@@ -124,11 +127,16 @@ class SearchResponse:
             "took_ms": round(self.took_ms, 2),
             "corrections": self.corrections,
             "results": self.results,
-            "facets": {
-                name: [{"value": v, "count": c} for v, c in values]
-                for name, values in self.facets.items()
-            },
+            "facets": facet_entries(self.facets, fields),
         }
+
+
+def facet_entries(facets: Facets, fields: Registry) -> dict[str, list[dict[str, Any]]]:
+    """Facet counts as the API gives them, each value with the label the pages show."""
+    return {
+        name: [{"value": v, "label": fields[name].value_label(v), "count": c} for v, c in values]
+        for name, values in facets.items()
+    }
 
 
 def result_card(
@@ -137,7 +145,15 @@ def result_card(
     """What a result list shows of a record: the id, the registry's card fields, a
     passage with the matched words marked, and the score."""
     card = {name: getattr(record, name) for name in ("id", *fields.card_fields)}
-    return card | {"snippet": snippet(record, terms, analyzer()), "score": round(score, 6)}
+    highlight = {
+        "title": marked(record.title, terms, analyzer()),
+        "tags": [marked(tag, terms, analyzer()) for tag in record.tags],
+    }
+    return card | {
+        "snippet": snippet(record, terms, analyzer()),
+        "highlight": highlight,
+        "score": round(score, 6),
+    }
 
 
 def reordered(hits: list[Hit], records: dict[str, Innovation], home: Home | None) -> list[Hit]:
@@ -175,9 +191,11 @@ class SearchService:
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
         ids = [h.id for h in page]
         records = ranking.records or (self.engine.get_many(ids) if ids else {})
+        words = QueryWords.of(request.q, ranking.corrections)
         results = [
             result_card(records[h.id], h.score, terms, self.engine.fields)
             | {"also": also_recorded(records[h.id])}
+            | {"why": self._why(request, records[h.id], words, ranking)}
             | ({"comparable": comparable(request.home, records[h.id])[1]} if request.home else {})
             for h in page
             if h.id in records
@@ -225,7 +243,20 @@ class SearchService:
             ordered = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
         else:
             ordered = reordered(hits, records, request.home)
-        return Ranking(ordered, match, counts, found.corrections, records)
+        meaning = self._by_meaning(semantic, anchor) if vector is not None else frozenset()
+        return Ranking(ordered, match, counts, found.corrections, records, meaning)
+
+    def _why(
+        self, request: SearchRequest, record: Innovation, words: QueryWords, ranking: Ranking
+    ) -> dict[str, Any]:
+        meaning = record.id in ranking.by_meaning
+        return explain(record, words, meaning, request.filters, self.engine.fields).to_dict()
+
+    def _by_meaning(self, semantic: list[Hit], anchor: float) -> frozenset[str]:
+        """Hits that semantic mode would match: within ``semantic_margin`` of the best."""
+        t = self.tuning
+        cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
+        return frozenset(h.id for h in semantic if h.score >= cut)
 
     def _fused(self, found: LexicalResult, semantic: list[Hit]) -> list[Hit]:
         """Keyword and meaning lists as one. The keyword list weighs as much as the store

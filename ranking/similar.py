@@ -21,6 +21,7 @@ from typing import Any
 
 from indexer.embeddings import MINILM, canonical_name
 from indexer.engines.base import Engine, Filters, Hit
+from indexer.fields import FIELDS
 from indexer.schema import Innovation
 from indexer.text import analyzer
 from ranking.practices import listed, practice_ids
@@ -80,12 +81,6 @@ MODEL_TUNINGS = {
 def similar_tuning_for(model: str) -> SimilarTuning:
     """The measured weights for an embedding model (the default model's otherwise)."""
     return MODEL_TUNINGS.get(canonical_name(model), SimilarTuning())
-
-
-def display_label(value: str) -> str:
-    """A stored vocabulary value as people read it and the search page's facets show it
-    ("lingkungan hidup" -> "Lingkungan hidup")."""
-    return value[:1].upper() + value[1:]
 
 
 @dataclass(frozen=True)
@@ -242,7 +237,7 @@ def explain(source: Innovation, other: Innovation) -> Reason:
         return Reason(shared_names(concepts(source), concepts(other)), None, origin(source, other))
     sector = frozenset(s for _, s in _stem_pairs(source.sector))
     names = shared_names(concepts(source), concepts(other), sector)
-    return Reason(names, display_label(source.sector), origin(source, other))
+    return Reason(names, FIELDS["sector"].value_label(source.sector), origin(source, other))
 
 
 def similarity(
