@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import require_token
@@ -13,9 +13,10 @@ from app.openapi import openapi_document
 from app.services import services
 from indexer.engines.base import Filters, MatchQuery
 from indexer.readers import items_from_objects
+from ranking.export import FORMATS, export, to_csv, to_json
 from ranking.lineage import lineage
 from ranking.practices import listed
-from ranking.query import Args, parse_search, parse_similar
+from ranking.query import Args, QueryError, parse_search, parse_similar
 from ranking.search import facet_entries
 from ranking.similar import UnknownRecord, similar
 from workers.metrics import record_written, timed_search
@@ -65,6 +66,29 @@ def search():
     req = parse_search(_args(), svc.fields)
     with timed_search(req.mode, svc.engine.name):
         return jsonify(svc.search.search(req).to_dict(svc.fields))
+
+
+@bp.get("/search/export")
+def export_search():
+    """The whole result set (up to EXPORT_LIMIT) as a CSV or JSON download."""
+    svc = services()
+    args = dict(_args())
+    kind = args.pop("format", ["csv"])
+    if len(kind) != 1 or kind[0] not in FORMATS:
+        raise QueryError("format", f"one of {', '.join(FORMATS)}")
+    req = parse_search(args, svc.fields)
+    with timed_search(req.mode, svc.engine.name):
+        result = export(svc.search, req)
+
+    def link(record_id: str) -> str:
+        return url_for("ui.detail", record_id=record_id, _external=True)
+
+    if kind[0] == "json":
+        resp = jsonify(to_json(result, link))
+    else:
+        resp = Response(to_csv(result, svc.fields, link), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="jippnas-inovasi.{kind[0]}"'
+    return resp
 
 
 @bp.get("/facets")

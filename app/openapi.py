@@ -13,6 +13,7 @@ from typing import Any
 from app.errors import MAX_URL_BYTES
 from indexer.fields import FIELDS, Field, Kind, Registry
 from indexer.normalise import ID_PATTERN, MAX_REFS, MAX_SHORT
+from ranking.export import EXPORT_LIMIT, FORMATS
 from ranking.query import (
     MAX_DEPTH,
     MAX_QUERY_CHARS,
@@ -435,6 +436,48 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/search/export": {
+        "get": {
+            "summary": f"The whole result set of a search (up to {EXPORT_LIMIT} records, in the "
+            "search's order) as a CSV or JSON download",
+            "description": "Takes the search's parameters (page and size are ignored) plus "
+            "`format`. CSV has Indonesian column labels and a UTF-8 byte order mark; cells "
+            "that would start a spreadsheet formula are prefixed with an apostrophe. JSON "
+            "has every stored field of each record and its page's `url`.",
+            "parameters": [],  # the search's, plus format: see openapi_document
+            "responses": {
+                "200": {
+                    "description": "The results as an attachment",
+                    "content": {
+                        "text/csv": {"schema": STR},
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["total", "exported", "limit", "truncated"],
+                                "properties": {
+                                    "total": INT,
+                                    "exported": INT,
+                                    "limit": INT,
+                                    "truncated": BOOL,
+                                    "results": {
+                                        "type": "array",
+                                        "items": {
+                                            "allOf": [
+                                                _ref("Innovation"),
+                                                {"type": "object", "properties": {"url": STR}},
+                                            ]
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    },
+                },
+                "400": _error("Bad parameter"),
+                "503": _error("Engine unavailable"),
+            },
+        }
+    },
     "/api/v1/facets": {
         "get": {
             "summary": "Every facet value with its count",
@@ -642,6 +685,11 @@ for _path, _item in PATHS.items():
 def openapi_document(fields: Registry = FIELDS) -> dict[str, Any]:
     paths = copy.deepcopy(PATHS)
     paths["/api/v1/search"]["get"]["parameters"] = _search_params(fields)
+    export_format = {**STR, "enum": list(FORMATS), "default": "csv"}
+    paths["/api/v1/search/export"]["get"]["parameters"] = [
+        *_search_params(fields),
+        _param("format", export_format, "csv (people, spreadsheets) or json (programs)"),
+    ]
     return {
         "openapi": "3.0.3",
         "info": {

@@ -108,6 +108,11 @@ class PageState:
             args.setlist(name, [str(value)])
         return self.url(args)
 
+    def export(self, kind: str) -> str:
+        """The API download of this page's whole result set (every page, same order)."""
+        kept = [(k, v) for k, v in self.args.items(multi=True) if k not in ("page", "size")]
+        return url_for("api.export_search") + "?" + urlencode([*kept, ("format", kind)])
+
     def without(self, name: str, value: str) -> str:
         """This page minus one value of a filter, back on page one."""
         return self._dropping(lambda k, v: k == name and v == value)

@@ -64,7 +64,32 @@
     }
   });
 
+  // Copy-link and print buttons exist only where they can work: with JavaScript (and,
+  // for copying, the clipboard API, which needs a secure context).
+  function showTools() {
+    document.querySelectorAll("[data-copy-link]").forEach(function (button) {
+      if (navigator.clipboard) button.hidden = false;
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy-link]");
+    var status = document.querySelector("[data-copy-status]");
+    if (copy) {
+      navigator.clipboard.writeText(location.href).then(function () {
+        status.textContent = "Tautan disalin.";
+      }, function () {
+        status.textContent = "Tautan tidak dapat disalin; salin dari bilah alamat.";
+      });
+    }
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    showTools();
     collapseOnNarrow();
     restoreFocus();
   });
