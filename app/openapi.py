@@ -200,6 +200,11 @@ def _search_params(fields: Registry) -> list[dict[str, Any]]:
         ),
         _param("sort", {**STR, "enum": list(SORTS), "default": defaults.sort}, "Order"),
         _DAERAH,
+        _param(
+            "correct",
+            {**BOOL, "default": True},
+            "Fix typos in q (see `corrections`); false searches the words as typed",
+        ),
     ]
 
 

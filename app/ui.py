@@ -48,6 +48,7 @@ OPTION_LABELS = {
     "size": "Jumlah per halaman",
     "sort": "Urutan",
     "daerah": "Daerah saya",
+    "correct": "Perbaiki ejaan",
 }
 # Modes named by what an officer gets, not how the engine finds it; the hint says it in
 # one line (the selector's title: a tooltip, and its description for screen readers).

@@ -30,7 +30,7 @@ MAX_REGION_CHARS = 100
 # ASCII digits only: str.isdigit() and int() also take "²", "٣", " 3", "+3" and "1_0".
 INTEGER = re.compile(r"[0-9]+")
 SIMILAR_PARAMS = frozenset({"size", "other_regions", "daerah"})
-SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort", "daerah"})
+SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort", "daerah", "correct"})
 
 
 class QueryError(ValueError):
@@ -51,6 +51,7 @@ class SearchRequest:
     size: int = 10
     sort: str = "relevance"
     home: Home | None = None  # "daerah saya": prefer practices from comparable regions
+    correct: bool = True  # fix typos (False: "Cari '<kata asli>' saja", the words as typed)
 
     @property
     def depth(self) -> int:
@@ -144,6 +145,7 @@ def parse_search(args: Args, fields: Registry = FIELDS) -> SearchRequest:
         size=size,
         sort=_choice(args, "sort", SORTS, SearchRequest.sort),
         home=parse_home(args),
+        correct=_flag(args, "correct") is not False,
     )
 
 

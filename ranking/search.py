@@ -230,7 +230,7 @@ class SearchService:
             else None
         )
         if request.mode in ("lexical", "hybrid"):
-            found = self.engine.lexical(request.q, filters, k)
+            found = self.engine.lexical(request.q, filters, k, request.correct)
         if embedding is not None:
             vector, anchor = self._expanded(embedding.result())
             semantic = self.engine.knn(vector, filters, k)
@@ -295,10 +295,11 @@ class SearchService:
         add, so its cut slides from ``margin`` toward semantic mode's ``semantic_margin``."""
         t = self.tuning
         if vector is None:
-            return MatchQuery(request.q, threshold=t.lexical_coverage - EPSILON)
+            cut = t.lexical_coverage - EPSILON
+            return MatchQuery(request.q, threshold=cut, correct=request.correct)
         if request.mode == "semantic":
             cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
             return MatchQuery(vector=vector, threshold=cut)
         margin = t.semantic_margin + (t.margin - t.semantic_margin) * known
         cut = max(t.floor, anchor - margin) - EPSILON
-        return MatchQuery(request.q, vector, t.coverage_weight, cut)
+        return MatchQuery(request.q, vector, t.coverage_weight, cut, request.correct)

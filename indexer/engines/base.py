@@ -116,6 +116,7 @@ class MatchQuery:
     vector: np.ndarray | None = None
     coverage_weight: float = 1.0
     threshold: float = ANY_WORD
+    correct: bool = True  # fix typos in ``text`` as lexical() does (False: words as typed)
 
     @property
     def everything(self) -> bool:
@@ -181,7 +182,9 @@ class Engine(Protocol):
 
     def count(self) -> int: ...
 
-    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult: ...
+    def lexical(
+        self, text: str, filters: Filters, k: int, correct: bool = True
+    ) -> LexicalResult: ...
 
     def knn(
         self,
@@ -262,6 +265,11 @@ def term_budget(fields: Registry) -> int:
     """How many terms of a query are used: each costs a clause per text field, plus one
     per word, under OpenSearch's clause limit (8 text fields: 99 terms)."""
     return (MAX_CLAUSES - FILTER_CLAUSES) // (len(fields.text_weights) + 1)
+
+
+def as_typed(terms: list[str]) -> dict[str, str]:
+    """The ``correct`` of a query searched as typed: no term is replaced."""
+    return {}
 
 
 def query_terms(

@@ -41,6 +41,7 @@ from indexer.engines.base import (
     QueryTerms,
     ReindexReport,
     WriteResult,
+    as_typed,
     check_layout,
     check_vectors,
     ordered_facet,
@@ -466,14 +467,16 @@ class EmbeddedEngine:
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
 
-    def _lexical_matches(self, text: str) -> tuple[_Snapshot, _Matches, QueryTerms]:
+    def _lexical_matches(
+        self, text: str, correct: bool = True
+    ) -> tuple[_Snapshot, _Matches, QueryTerms]:
         """Rows matching any analysed (and typo-corrected) term, with BM25 scores and how
         many of the query's words each holds.
 
         The rows, their scores and the snapshot they index all belong to one generation.
         """
         snap = self._view()
-        query = self._terms(snap, text)
+        query = self._terms(snap, text, correct)
         found = self._matches.get((snap.generation, query.words))
         if found is None:
             postings = {t: snap.postings.get(t) for t in query.terms}
@@ -481,7 +484,7 @@ class EmbeddedEngine:
                 with self._reading() as generation:
                     if generation != snap.generation:
                         snap = self._current(generation)
-                        query = self._terms(snap, text)
+                        query = self._terms(snap, text, correct)
                         postings = {t: snap.postings.get(t) for t in query.terms}
                     for term, cached in postings.items():
                         postings[term] = cached or snap.keep_postings(
@@ -493,9 +496,10 @@ class EmbeddedEngine:
             self._matches = matches
         return snap, found, query
 
-    def _terms(self, snap: _Snapshot, text: str) -> QueryTerms:
+    def _terms(self, snap: _Snapshot, text: str, correct: bool) -> QueryTerms:
         budget = term_budget(self.fields)
-        return query_terms(text, lambda ts: corrections(ts, snap.vocabulary), budget)
+        fix = (lambda ts: corrections(ts, snap.vocabulary)) if correct else as_typed
+        return query_terms(text, fix, budget)
 
     def _read_postings(self, snap: _Snapshot, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding one term and its BM25 part; call inside ``_reading`` at snap's
@@ -528,8 +532,8 @@ class EmbeddedEngine:
             snap.last_similarities = last
         return last[1]
 
-    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        snap, found, query = self._lexical_matches(text)
+    def lexical(self, text: str, filters: Filters, k: int, correct: bool = True) -> LexicalResult:
+        snap, found, query = self._lexical_matches(text, correct)
         positions, scores = found.positions, found.scores
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
         positions, scores, words = positions[keep], scores[keep], found.words[keep]
@@ -587,7 +591,7 @@ class EmbeddedEngine:
     def _match_set(self, match: MatchQuery) -> tuple[_Snapshot, np.ndarray]:
         """Which rows match (see ``MatchQuery``), over the whole store."""
         if match.text is not None:
-            snap, found, query = self._lexical_matches(match.text)
+            snap, found, query = self._lexical_matches(match.text, match.correct)
             score = np.zeros(len(snap.ids), dtype=np.float64)
             if query.words:
                 score[found.positions] = match.coverage_weight * found.words / len(query.words)

@@ -36,6 +36,7 @@ from indexer.engines.base import (
     ReindexReport,
     WriteFailed,
     WriteResult,
+    as_typed,
     check_layout,
     check_vectors,
     ordered_facet,
@@ -501,8 +502,9 @@ class OpenSearchEngine:
         return fixed
 
     @_guarded
-    def lexical(self, text: str, filters: Filters, k: int) -> LexicalResult:
-        query = query_terms(text, self._corrections, term_budget(self.fields))
+    def lexical(self, text: str, filters: Filters, k: int, correct: bool = True) -> LexicalResult:
+        fix = self._corrections if correct else as_typed
+        query = query_terms(text, fix, term_budget(self.fields))
         if not query.words:
             return LexicalResult([], 0, query.corrections)
         resp = self._search(_lexical_body(query, filters, k, self.fields))
@@ -564,7 +566,8 @@ class OpenSearchEngine:
             return {"match_all": {}}
         clauses: list[dict[str, Any]] = []
         if match.text is not None:
-            words = query_terms(match.text, self._corrections, term_budget(self.fields)).words
+            fix = self._corrections if match.correct else as_typed
+            words = query_terms(match.text, fix, term_budget(self.fields)).words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
                 {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}

@@ -66,6 +66,15 @@ def test_typo_is_corrected_only_for_unknown_terms(loaded_engine):
     assert [h.id for h in typo.hits] == [h.id for h in exact.hits]
 
 
+def test_a_query_searched_as_typed_keeps_its_typo_in_hits_and_counts(loaded_engine):
+    typed = loaded_engine.lexical("antrean puskesms", Filters(), 500, correct=False)
+    antrean = loaded_engine.lexical("antrean", Filters(), 500)
+    assert typed.corrections == {}
+    assert {h.id for h in typed.hits} == {h.id for h in antrean.hits}
+    match = MatchQuery("antrean puskesms", correct=False)
+    assert loaded_engine.facets(match, Filters()).total == antrean.total
+
+
 def test_keyword_hits_say_how_much_of_the_query_they_hold(loaded_engine):
     """Coverage per hit and the share of the query's words the store holds at all (the
     made-up third word is in no record) are the same on every engine."""

@@ -136,3 +136,22 @@ def test_an_empty_result_shows_no_filter_with_nothing_to_choose(client):
     assert 'data-total="0"' in empty and 'name="digital"' not in empty
     chosen = _html(client.get("/?q=qwzxv+kjhgf&mode=lexical&digital=true"))
     assert re.search(r'name="digital" value="true"\s+checked', chosen)
+
+
+def test_a_typo_fix_can_be_undone_to_search_the_words_as_typed(client):
+    fixed = client.get("/api/v1/search?q=antrian+puskesms&mode=lexical").json
+    typed = client.get("/api/v1/search?q=antrian+puskesms&mode=lexical&correct=false").json
+    assert fixed["corrections"] == {"puskesms": "puskesmas"} and typed["corrections"] == {}
+    assert 0 < typed["total"] < fixed["total"]  # only "antrian" can match as typed
+    assert all("puskesmas" not in r["why"]["words"] for r in typed["results"])
+
+    html = _html(client.get("/?q=antrian+puskesms"))
+    link = re.search(r'<a href="([^"]+)">Cari “antrian puskesms” saja</a>', html)
+    assert link, "a typo fix offers the search as typed"
+    as_typed = _html(client.get(link.group(1).replace("&amp;", "&")))
+    assert "Menampilkan hasil untuk" not in as_typed
+    assert "Mencari kata persis seperti diketik" in as_typed
+    assert (
+        f'data-total="{client.get("/api/v1/search?q=antrian+puskesms&correct=false").json["total"]}"'
+        in as_typed
+    )
