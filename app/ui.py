@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound, RequestURITooLarge
 
 from app.errors import error_response, uri_too_long_response
+from app.home import home_context
 from app.services import services
 from indexer import regions
 from indexer.engines.base import EngineUnavailable, Facets, FacetValue
@@ -39,6 +40,7 @@ from workers.metrics import timed_search
 
 bp = Blueprint("ui", __name__)
 SIMILAR_SIZE = 6
+HOME_RECENT = 6
 PAGE_WINDOW = 2
 # Labels of the search options; the fields' labels come from the field registry.
 OPTION_LABELS = {
@@ -244,6 +246,11 @@ def search():
     # parameters (fbclid, utm_*), and a person should still see the page.
     state = PageState.from_request()
     fields = _fields()
+    if not state.args:  # no query, filter or option: the discovery home
+        newest = SearchRequest(size=HOME_RECENT)
+        with timed_search(newest.mode, services().engine.name):
+            browsed = services().search.search(newest)
+        return render_template("home.html", **home_context(browsed, fields))
     req = parse_search(state.args.to_dict(flat=False), fields)
     with timed_search(req.mode, services().engine.name):
         response = services().search.search(req)

@@ -149,8 +149,13 @@ ISLAND_GROUPS = {
 
 
 @cache
+def provinces() -> tuple[str, ...]:
+    """Every province by official name, sorted."""
+    return tuple(sorted({r.name for k, r in _provinces().items() if k == r.code}))
+
+
+@cache
 def names() -> tuple[str, ...]:
     """Every province, then every regency/city, by official name (for pickers)."""
-    provinces = sorted({r.name for k, r in _provinces().items() if k == r.code})
     regencies = sorted({r.name for k, r in _regencies()[0].items() if k == r.code})
-    return (*provinces, *regencies)
+    return (*provinces(), *regencies)

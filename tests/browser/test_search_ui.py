@@ -60,10 +60,26 @@ def tick(page: Any, name: str, value: str) -> None:
     page.wait_for_url(re.compile(rf"[?&]{name}="))
 
 
-def test_search_shows_highlighted_results(open_page) -> None:
+def test_home_leads_into_sectors_provinces_and_every_practice(open_page) -> None:
     page = open_page("/")
     assert page.locator("html").get_attribute("lang") == "id"
-    assert total(page) == len(LISTED)  # an empty query browses every practice
+    assert page.get_by_role("heading", level=1).is_visible()
+    screenshot(page, "home", for_readme=True)
+    tile = page.locator(".tilemap a").first
+    label = tile.get_attribute("aria-label")
+    tile.click()
+    page.wait_for_url(re.compile(r"[?&]province="))
+    province, count = label.rsplit(": ", 1)
+    assert params(page)["province"] == [province]
+    assert total(page) == int(count.split()[0])
+    page.go_back()
+    page.get_by_role("link", name=re.compile(r"^Jelajahi semua")).click()
+    page.wait_for_url(re.compile(r"sort=year"))
+    assert total(page) == len(LISTED)  # browsing lists every practice, newest first
+
+
+def test_search_shows_highlighted_results(open_page) -> None:
+    page = open_page("/")
     search(page, QUERY)
     assert params(page)["q"] == [QUERY]
     assert 0 < total(page) < len(LISTED)
