@@ -19,11 +19,11 @@ README_SHOTS = ROOT / "docs" / "screenshots"
 QUERY = "antrean panjang di puskesmas"
 
 
-def screenshot(page: Any, name: str, for_readme: bool = False) -> None:
+def screenshot(page: Any, name: str, for_readme: bool = False, full_page: bool = False) -> None:
     """Keep a picture for humans: always as a test artifact, and for the README on ask."""
     for folder in [ARTIFACTS] + ([README_SHOTS] if for_readme else []):
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"))
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 def total(page: Any) -> int:
@@ -64,14 +64,14 @@ def test_home_leads_into_sectors_provinces_and_every_practice(open_page) -> None
     page = open_page("/")
     assert page.locator("html").get_attribute("lang") == "id"
     assert page.get_by_role("heading", level=1).is_visible()
-    screenshot(page, "home", for_readme=True)
+    screenshot(page, "home", for_readme=True, full_page=True)
     tile = page.locator(".tilemap a").first
-    label = tile.get_attribute("aria-label")
+    province = tile.get_attribute("data-province")
+    count = int(tile.locator(".tile__count").inner_text())
     tile.click()
     page.wait_for_url(re.compile(r"[?&]province="))
-    province, count = label.rsplit(": ", 1)
     assert params(page)["province"] == [province]
-    assert total(page) == int(count.split()[0])
+    assert total(page) == count
     page.go_back()
     page.get_by_role("link", name=re.compile(r"^Jelajahi semua")).click()
     page.wait_for_url(re.compile(r"sort=year"))
@@ -146,21 +146,60 @@ def test_detail_shows_similar_with_reasons_and_back_restores_state(open_page) ->
     assert page.get_by_label("Cari inovasi").input_value() == QUERY
 
 
-def test_phone_width(open_page) -> None:
+def test_phone_filter_sheet_counts_before_applying(open_page, client) -> None:
     page = open_page("/", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     search(page, "sampah")
     found = total(page)
     assert found > 0
     filters = page.locator("details.filters__panel")
     assert filters.get_attribute("open") is None  # results first on a phone
-    filters.locator("summary").click()
+    page.locator("#filters-title").click()
+    apply = page.locator("[data-apply]")
+    assert apply.inner_text() == f"Tampilkan {found} hasil"
     sector = max(facet_counts(page, "sector").items(), key=lambda kv: kv[1])[0]
-    tick(page, "sector", sector)
-    assert 0 < total(page) <= found
+    before = page.url
+    page.locator(f'input[name="sector"][value="{sector}"]').check()
+    expected = client.get("/api/v1/search", query_string={"q": "sampah", "sector": sector})
+    narrowed = expected.json["total"]
+    page.wait_for_function(
+        "n => document.querySelector('[data-apply]').textContent === `Tampilkan ${n} hasil`",
+        arg=narrowed,
+    )
+    assert page.url == before  # nothing applied yet: the sheet stays open
+    screenshot(page, "filters-phone", for_readme=True)
+    apply.click()
+    page.wait_for_url(re.compile(r"[?&]sector="))
+    assert total(page) == narrowed
     assert params(page)["sector"] == [sector]
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "no sideways scrolling on a phone"
     screenshot(page, "search-phone")
+
+
+def test_long_facet_lists_can_be_searched_and_expanded(open_page) -> None:
+    page = open_page("/?sort=year")  # every practice: the longest lists
+    facet = page.locator('[data-facet="province"]')
+    assert facet.locator("[data-facet-option]:visible").count() == 8
+    facet.locator("details.facet__more > summary").click()
+    assert facet.locator("[data-facet-option]:visible").count() > 20
+    facet.locator("details.facet__more > summary").click()  # "Tampilkan lebih sedikit"
+    assert facet.locator("[data-facet-option]:visible").count() == 8
+    facet.get_by_placeholder("Cari provinsi…").fill("sulawesi")
+    labels = facet.locator("[data-facet-option]:visible label").all_inner_texts()
+    assert len(labels) >= 4 and all(label.startswith("Sulawesi") for label in labels)
+    facet.get_by_placeholder("Cari provinsi…").fill("zzz")
+    assert facet.locator("[data-facet-none]").is_visible()
+
+
+def test_a_chosen_value_stays_on_top_and_regencies_sit_under_it(open_page) -> None:
+    page = open_page("/?sort=year")
+    options = page.locator('[data-facet="province"] input[name="province"]')
+    province = options.nth(5).get_attribute("value")
+    tick(page, "province", province)
+    first = page.locator('[data-facet="province"] input[name="province"]').first
+    assert first.get_attribute("value") == province and first.is_checked()
+    headings = page.locator('[data-facet="regency_city"] [data-facet-heading]')
+    assert headings.all_text_contents() == [province]
 
 
 def test_search_and_filter_without_javascript(open_page) -> None:
