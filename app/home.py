@@ -93,7 +93,7 @@ def entries(facets: Facets, name: str, fields: Registry) -> list[Entry]:
     """A facet's values, most practices first, each linking to the search filtered by it."""
     spec = fields[name]
     return [
-        Entry(spec.value_label(v), c, url_for("ui.search", **{name: v}))
+        Entry(spec.value_label(v), c, url_for("ui.search", **{name: str(v)}))
         for v, c in facets.get(name, [])
     ]
 

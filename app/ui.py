@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,6 +40,8 @@ from workers.metrics import timed_search
 
 bp = Blueprint("ui", __name__)
 SIMILAR_SIZE = 6
+FACET_SHOWN = 8  # values listed before "show more"
+FACET_SEARCHABLE = 12  # longer lists get a search field (with JavaScript)
 HOME_RECENT = 6
 PAGE_WINDOW = 2
 # Labels of the search options; the fields' labels come from the field registry.
@@ -144,13 +146,30 @@ class Option:
     label: str
     count: int
     checked: bool
+    group: str | None = None  # a regency's province, the heading it is listed under
 
 
 @dataclass(frozen=True)
 class FacetGroup:
+    """A facet's values: chosen ones first (they never move as counts change), then by
+    count; the first ``FACET_SHOWN`` are listed, the rest behind "show more"."""
+
     name: str
     label: str
     options: list[Option]
+
+    @property
+    def shown(self) -> list[Option]:
+        chosen = sum(o.checked for o in self.options)
+        return self.options[: max(FACET_SHOWN, chosen)]
+
+    @property
+    def more(self) -> list[Option]:
+        return self.options[len(self.shown) :]
+
+    @property
+    def searchable(self) -> bool:
+        return len(self.options) > FACET_SEARCHABLE
 
 
 @dataclass(frozen=True)
@@ -184,12 +203,25 @@ def facet_groups(req: SearchRequest, facets: Facets, fields: Registry) -> list[F
     for name in (n for n in fields.term_facets if fields[n].shown):
         chosen = req.filters.terms.get(name, ())
         counts = dict(facets.get(name, []))
-        values = [*counts, *(v for v in chosen if v not in counts)]
+        values = [*chosen, *(v for v in counts if v not in chosen)]
         options = [
             Option(str(v), value_label(name, v), counts.get(v, 0), v in chosen) for v in values
         ]
+        if name == "regency_city":
+            options = by_province(options, len(chosen))
         groups.append(FacetGroup(name, fields[name].label, options))
     return groups
+
+
+def by_province(options: list[Option], pinned: int) -> list[Option]:
+    """Regencies/cities under their province (provinces with the most results first);
+    the ``pinned`` chosen ones stay on top."""
+    grouped = [replace(o, group=regions.province_of_name(o.value)) for o in options]
+    totals: dict[str | None, int] = {}
+    for o in grouped[pinned:]:
+        totals[o.group] = totals.get(o.group, 0) + o.count
+    rest = sorted(grouped[pinned:], key=lambda o: (-totals[o.group], o.group or "", -o.count))
+    return grouped[:pinned] + rest
 
 
 def year_options(req: SearchRequest, facets: Facets) -> list[Option]:

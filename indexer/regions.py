@@ -127,6 +127,14 @@ def regency_city(name: str, province_code: str | None = None) -> Region:
     return region
 
 
+def province_of_name(regency: str) -> str | None:
+    """The province of a regency/city given by name, or None when the name is unknown."""
+    try:
+        return province_of(regency_city(regency)).name
+    except RegionError:
+        return None
+
+
 def province_of(regency: Region) -> Region:
     return _provinces()[regency.code.split(".")[0]]
 

@@ -153,7 +153,8 @@ def test_phone_filter_sheet_counts_before_applying(open_page, client) -> None:
     assert found > 0
     filters = page.locator("details.filters__panel")
     assert filters.get_attribute("open") is None  # results first on a phone
-    page.locator("#filters-title").click()
+    page.get_by_role("link", name="Saring hasil").click()
+    assert filters.get_attribute("open") is not None
     apply = page.locator("[data-apply]")
     assert apply.inner_text() == f"Tampilkan {found} hasil"
     sector = max(facet_counts(page, "sector").items(), key=lambda kv: kv[1])[0]
