@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import url_for
 
@@ -93,7 +94,7 @@ def entries(facets: Facets, name: str, fields: Registry) -> list[Entry]:
     """A facet's values, most practices first, each linking to the search filtered by it."""
     spec = fields[name]
     return [
-        Entry(spec.value_label(v), c, url_for("ui.search", **{name: str(v)}))
+        Entry(spec.value_label(v), c, f"{url_for('ui.search')}?{urlencode({name: v})}")
         for v, c in facets.get(name, [])
     ]
 
