@@ -16,9 +16,10 @@ from indexer.readers import items_from_objects
 from ranking.export import FORMATS, export, to_csv, to_json
 from ranking.lineage import lineage
 from ranking.practices import listed
-from ranking.query import Args, QueryError, parse_search, parse_similar
+from ranking.query import Args, QueryError, parse_search, parse_similar, parse_suggest
 from ranking.search import facet_entries
 from ranking.similar import UnknownRecord, similar
+from ranking.suggest import Suggestion, suggest
 from workers.metrics import record_written, timed_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -89,6 +90,21 @@ def export_search():
         resp = Response(to_csv(result, svc.fields, link), mimetype="text/csv")
     resp.headers["Content-Disposition"] = f'attachment; filename="jippnas-inovasi.{kind[0]}"'
     return resp
+
+
+@bp.get("/suggest")
+def suggest_queries():
+    """Autocomplete for the search box (see ranking/suggest.py); each suggestion links
+    to its practice (a title) or to the search it completes."""
+    req = parse_suggest(_args())
+
+    def url(s: Suggestion) -> str:
+        if s.id:
+            return url_for("ui.detail", record_id=s.id)
+        return url_for("ui.search", q=s.query)
+
+    found = suggest(services().engine, req.q, req.size)
+    return jsonify({"q": req.q, "suggestions": [s.to_dict() | {"url": url(s)} for s in found]})
 
 
 @bp.get("/facets")

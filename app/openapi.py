@@ -19,6 +19,8 @@ from ranking.query import (
     MAX_QUERY_CHARS,
     MAX_REGION_CHARS,
     MAX_SIZE,
+    MAX_SUGGEST,
+    MAX_SUGGEST_CHARS,
     MODES,
     SORTS,
     SearchRequest,
@@ -478,6 +480,56 @@ PATHS: dict[str, Any] = {
                         },
                     },
                 },
+                "400": _error("Bad parameter"),
+                "503": _error("Engine unavailable"),
+            },
+        }
+    },
+    "/api/v1/suggest": {
+        "get": {
+            "summary": "Autocomplete: topics, acronyms and practice titles completing the "
+            "word being typed",
+            "description": "The last word of `q` may be unfinished (at least 2 letters); the "
+            "words before it must all be in a suggested title or its tags. Each suggestion "
+            "has its kind (topik, singkatan, judul), the whole `query` once taken, and a "
+            "`url`: a title's practice page, else the search page for `query`.",
+            "parameters": [
+                _param("q", {**STR, "maxLength": MAX_SUGGEST_CHARS}, "What is typed so far"),
+                _param(
+                    "size",
+                    {**INT, "minimum": 1, "maximum": MAX_SUGGEST, "default": 8},
+                    "How many suggestions at most",
+                ),
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["q", "suggestions"],
+                        "properties": {
+                            "q": STR,
+                            "suggestions": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["text", "kind", "query", "url"],
+                                    "properties": {
+                                        "text": STR,
+                                        "kind": {
+                                            **STR,
+                                            "enum": ["topik", "singkatan", "judul"],
+                                        },
+                                        "query": STR,
+                                        "url": STR,
+                                        "id": STR,
+                                        "detail": {**STR, "description": "An acronym's long form"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "Suggestions, topics first",
+                ),
                 "400": _error("Bad parameter"),
                 "503": _error("Engine unavailable"),
             },

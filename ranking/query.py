@@ -30,6 +30,9 @@ MAX_REGION_CHARS = 100
 # ASCII digits only: str.isdigit() and int() also take "²", "٣", " 3", "+3" and "1_0".
 INTEGER = re.compile(r"[0-9]+")
 SIMILAR_PARAMS = frozenset({"size", "other_regions", "daerah"})
+SUGGEST_PARAMS = frozenset({"q", "size"})
+MAX_SUGGEST = 10
+MAX_SUGGEST_CHARS = 100
 SEARCH_OPTIONS = frozenset({"q", "mode", "page", "size", "sort", "daerah", "correct"})
 
 
@@ -157,6 +160,22 @@ def parse_similar(args: Args) -> SimilarRequest:
         other_regions=bool(_flag(args, "other_regions")),
         home=parse_home(args),
     )
+
+
+@dataclass(frozen=True)
+class SuggestRequest:
+    q: str = ""
+    size: int = 8
+
+
+def parse_suggest(args: Args) -> SuggestRequest:
+    """What the search box holds so far, and how many suggestions to give."""
+    known_args(args, SUGGEST_PARAMS)
+    q = " ".join((args.get("q") or [""])[-1].split())
+    if len(q) > MAX_SUGGEST_CHARS:
+        raise QueryError("q", f"at most {MAX_SUGGEST_CHARS} characters, got {len(q)}")
+    size = _int(args, "size", SuggestRequest.size, 1, MAX_SUGGEST) or SuggestRequest.size
+    return SuggestRequest(q, size)
 
 
 def parse_home(args: Args) -> Home | None:

@@ -156,7 +156,141 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
+  // The search box as an ARIA combobox: suggestions (topics, acronyms, practice titles)
+  // from /api/v1/suggest, and on a results page the results and counts follow what is
+  // typed. Both are debounced, and a newer keystroke cancels the older requests.
+  var KINDS = { topik: "Topik", singkatan: "Singkatan", judul: "Praktik" };
+  var DEBOUNCE_MS = 200;
+
+  function setupSearchBox() {
+    var box = document.getElementById("q");
+    if (!box) return;
+    var list = document.createElement("ul");
+    list.id = "q-suggestions";
+    list.className = "suggest";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Saran pencarian");
+    list.hidden = true;
+    box.insertAdjacentElement("afterend", list);
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    box.setAttribute("aria-controls", list.id);
+    var items = [], active = -1, timer = null, suggesting = null, loading = null;
+
+    function close() {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(list.children, function (li, i) {
+        li.setAttribute("aria-selected", String(i === index));
+      });
+      box.setAttribute("aria-activedescendant", "q-suggestion-" + index);
+    }
+
+    function render(suggestions) {
+      list.textContent = "";
+      items = suggestions;
+      suggestions.forEach(function (s, i) {
+        var li = document.createElement("li");
+        li.id = "q-suggestion-" + i;
+        li.className = "suggest__item";
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.dataset.kind = s.kind;
+        li.textContent = s.text;
+        if (s.detail) {
+          var detail = document.createElement("span");
+          detail.className = "suggest__detail";
+          detail.textContent = " (" + s.detail + ")";
+          li.appendChild(detail);
+        }
+        var kind = document.createElement("span");
+        kind.className = "suggest__kind";
+        kind.textContent = KINDS[s.kind];
+        li.appendChild(kind);
+        li.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          location.href = items[i].url;
+        });
+        list.appendChild(li);
+      });
+      active = -1;
+      list.hidden = !suggestions.length;
+      box.setAttribute("aria-expanded", String(suggestions.length > 0));
+    }
+
+    function suggest(text) {
+      if (suggesting) suggesting.abort();
+      suggesting = new AbortController();
+      var params = new URLSearchParams({ q: text, size: "8" });
+      fetch("/api/v1/suggest?" + params.toString(), { signal: suggesting.signal })
+        .then(function (resp) { return resp.ok ? resp.json() : null; })
+        .then(function (body) { if (body) render(body.suggestions); })
+        .catch(function () { /* aborted by a newer keystroke, or offline */ });
+    }
+
+    // Fetch the results page for the form as it stands and swap in its results and
+    // filters; the address follows (replaceState), so Back and sharing still work.
+    function instant() {
+      var layout = document.querySelector(".layout");
+      if (!layout || !box.value.trim()) return;
+      var params = new URLSearchParams();
+      new FormData(box.form).forEach(function (value, name) {
+        if (value && name !== "page") params.append(name, value);
+      });
+      var url = box.form.getAttribute("action") + "?" + params.toString();
+      if (loading) loading.abort();
+      loading = new AbortController();
+      fetch(url, { signal: loading.signal })
+        .then(function (resp) { return resp.ok ? resp.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var fresh = page.querySelector(".layout");
+          if (!fresh) return;
+          document.querySelector(".layout").replaceWith(fresh);
+          document.title = page.title;
+          history.replaceState(null, "", url);
+          var count = fresh.querySelector("#results-title");
+          var live = document.querySelector("[data-live]");
+          if (count && live) live.textContent = count.textContent.trim();
+          showTools();
+          collapseOnNarrow();
+        })
+        .catch(function () { /* aborted by a newer keystroke, or offline */ });
+    }
+
+    box.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        suggest(box.value);
+        instant();
+      }, DEBOUNCE_MS);
+    });
+    box.addEventListener("keydown", function (event) {
+      if (list.hidden || !items.length) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : items.length - 1;
+        highlight((active + step) % items.length);
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        location.href = items[active].url;
+      } else if (event.key === "Escape") {
+        close();
+      }
+    });
+    box.addEventListener("blur", function () { window.setTimeout(close, 150); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupSearchBox();
     showTools();
     collapseOnNarrow();
     restoreFocus();

@@ -17,7 +17,7 @@ import numpy as np
 from indexer.embeddings import Embedder, ModelInfo
 from indexer.fields import Registry
 from indexer.schema import Innovation, store_layout
-from indexer.text import analyzer
+from indexer.text import analyzer, raw_tokens
 
 # OpenSearch counts every clause of a query against a limit of 1,024: a keyword query
 # matches each term in every text field and names each word once (see term_budget).
@@ -197,6 +197,11 @@ class Engine(Protocol):
 
     def browse(self, filters: Filters, k: int) -> list[Hit]: ...
 
+    def complete(self, text: str, filters: Filters, k: int) -> list[Hit]:
+        """Records whose title or tags hold every word of ``text`` and a word starting
+        with its last, unfinished one (see ``completion``), best first: autocomplete."""
+        ...
+
     def facets(
         self,
         match: MatchQuery,
@@ -265,6 +270,31 @@ def term_budget(fields: Registry) -> int:
     """How many terms of a query are used: each costs a clause per text field, plus one
     per word, under OpenSearch's clause limit (8 text fields: 99 terms)."""
     return (MAX_CLAUSES - FILTER_CLAUSES) // (len(fields.text_weights) + 1)
+
+
+COMPLETED_FIELDS = ("title", "tags")  # what autocomplete matches
+MIN_PREFIX = 2
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A query being typed: its finished words, each as the index terms that match it
+    (stem and surface form), and the start of the word being typed (folded, as typed: a
+    prefix is not stemmed)."""
+
+    words: tuple[tuple[str, ...], ...]
+    prefix: str
+
+
+def completion(text: str) -> Completion | None:
+    """The completion a text asks for; None when its last word is shorter than MIN_PREFIX."""
+    tokens = raw_tokens(text)
+    if not tokens or len(tokens[-1]) < MIN_PREFIX:
+        return None
+    words: dict[str, list[str]] = {}
+    for surface, term in analyzer().pairs(" ".join(tokens[:-1])):
+        words.setdefault(surface, []).append(term)
+    return Completion(tuple(tuple(dict.fromkeys(t)) for t in words.values()), tokens[-1])
 
 
 def as_typed(terms: list[str]) -> dict[str, str]:

@@ -33,6 +33,7 @@ import numpy as np
 
 from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
+    COMPLETED_FIELDS,
     FacetCounts,
     Filters,
     Hit,
@@ -44,6 +45,7 @@ from indexer.engines.base import (
     as_typed,
     check_layout,
     check_vectors,
+    completion,
     ordered_facet,
     query_terms,
     ranked,
@@ -93,9 +95,15 @@ COMMIT;
 
 
 POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
+COMPLETION_POOL = 200  # best title/tag matches read before filtering, per completion
 GET_CHUNK = 500  # ids per SELECT ... IN (...), under SQLite's variable limit
 Generation = tuple[str, int]  # store file and its write counter
 Postings = tuple[np.ndarray, np.ndarray]  # rows holding a term, and its BM25 part there
+
+
+def _quoted(term: str) -> str:
+    """An analysed term ([a-z0-9]+) as an FTS5 string, so it is never query syntax."""
+    return f'"{term}"'
 
 
 def _bm25(fields: Registry) -> str:
@@ -570,6 +578,32 @@ class EmbeddedEngine:
         positions = np.flatnonzero(snap.mask(filters))
         order = sorted(positions.tolist(), key=lambda p: (-int(snap.year[p]), snap.ids[p]))
         return [Hit(snap.ids[p], 0.0) for p in order[:k]]
+
+    def complete(self, text: str, filters: Filters, k: int) -> list[Hit]:
+        wanted = completion(text)
+        if wanted is None or k <= 0:
+            return []
+        # Terms are [a-z0-9]+ (the analyzer's output), so quoting them is all the escaping
+        # FTS5 needs; the column filter keeps the match to titles and tags.
+        columns = "{" + " ".join(COMPLETED_FIELDS) + "}"
+        clauses = [f"{columns} : ({' OR '.join(map(_quoted, word))})" for word in wanted.words]
+        query = " AND ".join([*clauses, f"{columns} : {_quoted(wanted.prefix)}*"])
+        with self._reading() as generation:
+            snap = self._current(generation)
+            rows = (
+                self._db()
+                .execute(
+                    f"SELECT rowid, {_bm25(self.fields)} AS score FROM docs_fts "
+                    "WHERE docs_fts MATCH ? ORDER BY score LIMIT ?",
+                    (query, COMPLETION_POOL),
+                )
+                .fetchall()
+            )
+        keep = snap.mask(filters)
+        hits = [
+            Hit(snap.ids[snap.position[r]], -score) for r, score in rows if keep[snap.position[r]]
+        ]
+        return ranked(hits, k)
 
     def facets(
         self,

@@ -26,6 +26,8 @@ from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
+    COMPLETED_FIELDS,
+    Completion,
     EngineUnavailable,
     FacetCounts,
     Filters,
@@ -39,6 +41,7 @@ from indexer.engines.base import (
     as_typed,
     check_layout,
     check_vectors,
+    completion,
     ordered_facet,
     query_terms,
     ranked,
@@ -53,6 +56,7 @@ from indexer.schema import Innovation, stale_vectors, store_layout
 from indexer.text import analyzer, stopwords, synonym_lines
 
 ANALYZER = "jippnas_indonesian"
+KNN_BREADTH = 100  # candidates an HNSW search explores, whatever k is asked for
 BULK_CHUNK = 500
 MAX_FACET_VALUES = 10_000
 SUGGESTIONS = 10
@@ -181,6 +185,19 @@ def _restriction(filters: Filters, exclude: Sequence[str] = ()) -> dict[str, Any
     if exclude:
         query["must_not"] = [{"ids": {"values": list(exclude)}}]
     return {"bool": query}
+
+
+def _completion_body(wanted: Completion, filters: Filters, k: int) -> dict[str, Any]:
+    """Titles or tags holding every finished word (any of its terms) and a word starting
+    with the prefix."""
+    fields = [f"analysed.{name}" for name in COMPLETED_FIELDS]
+    must: list[dict[str, Any]] = [
+        {"multi_match": {"query": " ".join(word), "fields": fields}} for word in wanted.words
+    ]
+    prefixed = [{"prefix": {name: wanted.prefix}} for name in fields]
+    must.append({"bool": {"should": prefixed, "minimum_should_match": 1}})
+    query = {"bool": {"must": must, "filter": _filter_clauses(filters)}}
+    return {"query": query, "size": k, "_source": False}
 
 
 def _text_query(terms: list[str], fields: Registry) -> dict[str, Any]:
@@ -529,12 +546,16 @@ class OpenSearchEngine:
         min_similarity: float = -1.0,
         exclude: Sequence[str] = (),
     ) -> list[Hit]:
-        """Top k by cosine with the filters applied inside the HNSW search (Lucene filter)."""
+        """Top k by cosine with the filters applied inside the HNSW search (Lucene filter).
+
+        The graph is searched at least KNN_BREADTH wide (Lucene's candidate queue is k):
+        asked for 10 under a filter, an HNSW search missed the 10th-best of 502 records.
+        """
         if k <= 0:
             return []
         clause = {
             "vector": np.asarray(vector, np.float32).tolist(),
-            "k": k,
+            "k": max(k, KNN_BREADTH),
             "filter": _restriction(filters, exclude),
         }
         resp = self._search({"query": {"knn": {"vector": clause}}, "size": k, "_source": False})
@@ -553,6 +574,14 @@ class OpenSearchEngine:
             }
         )
         return [Hit(h["_id"], 0.0) for h in resp["hits"]["hits"]]
+
+    @_guarded
+    def complete(self, text: str, filters: Filters, k: int) -> list[Hit]:
+        wanted = completion(text)
+        if wanted is None or k <= 0:
+            return []
+        resp = self._search(_completion_body(wanted, filters, k))
+        return ranked((Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]), k)
 
     def _match_query(self, match: MatchQuery) -> dict[str, Any]:
         """The match set as one query: ``MatchQuery``'s score, cut at its threshold.

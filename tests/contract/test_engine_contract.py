@@ -9,6 +9,7 @@ import pytest
 
 from indexer.embeddings import ModelInfo, ModelMismatch
 from indexer.engines.base import Filters, MatchQuery
+from indexer.text import analyzer
 from indexer.validation import validate
 from ranking.search import EPSILON
 from tests.conftest import SAMPLE, SAMPLE_SIZE
@@ -261,3 +262,18 @@ def test_a_very_long_query_answers_like_its_first_terms(loaded_engine):
     long_query = "antrean puskesmas " + " ".join(words)
     found = loaded_engine.lexical(long_query, Filters(), 10)
     assert found.total == loaded_engine.lexical("antrean puskesmas", Filters(), 10).total > 0
+
+
+def test_completion_finds_titles_and_tags_by_the_word_being_typed(loaded_engine):
+    """Autocomplete: the finished words must all be there, the last may be unfinished."""
+    hits = loaded_engine.complete("antrean pusk", Filters(), 50)
+    assert hits
+    for hit in hits:
+        record = loaded_engine.get(hit.id)
+        words = analyzer().tokens(" ".join([record.title, *record.tags]))
+        assert any(w.startswith("pusk") for w in words), hit.id
+        assert {"antre", "antrean"} & set(words), hit.id
+    one = loaded_engine.complete("puskes", Filters(terms={"province": ("Jawa Timur",)}), 50)
+    assert one and all(loaded_engine.get(h.id).province == "Jawa Timur" for h in one)
+    assert loaded_engine.complete("p", Filters(), 10) == []  # too short to complete
+    assert loaded_engine.complete('pusk" OR * NEAR(', Filters(), 10) == []  # syntax is text
