@@ -90,8 +90,30 @@ def test_search_shows_highlighted_results(open_page) -> None:
     screenshot(page, "search-results")
 
 
+def test_typing_suggests_and_updates_results_in_place(open_page) -> None:
+    page = open_page("/?q=sampah")
+    before = total(page)
+    box = page.get_by_role("combobox", name="Cari inovasi")
+    box.fill("antrean pusk")
+    page.wait_for_function("() => location.search.includes('antrean')")  # the address follows
+    page.wait_for_function(
+        "n => document.querySelector('#results-title').dataset.total != n", arg=before
+    )
+    assert page.get_by_label("Cari inovasi").input_value() == "antrean pusk"  # still typing
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert any("Gendis" in text for text in options.all_inner_texts())
+    screenshot(page, "suggest")
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == "q-suggestion-0"
+    page.get_by_role("option", name=re.compile("Gendis")).click()
+    page.wait_for_url(re.compile(r"/inovasi/kipp-2015-prov-dki-gendis"))
+
+
 def test_facet_changes_results_and_counts(open_page) -> None:
     page = open_page(f"/?q={QUERY}")
+    filters, results = (page.locator(s).bounding_box() for s in (".filters", ".results"))
+    assert filters["x"] + filters["width"] <= results["x"]  # filters beside results
     before_total, before_sectors = total(page), facet_counts(page, "sector")
     province = max(facet_counts(page, "province").items(), key=lambda kv: kv[1])[0]
 
@@ -153,6 +175,7 @@ def test_phone_filter_sheet_counts_before_applying(open_page, client) -> None:
     assert found > 0
     filters = page.locator("details.filters__panel")
     assert filters.get_attribute("open") is None  # results first on a phone
+    assert page.locator(".results").bounding_box()["y"] < filters.bounding_box()["y"]
     page.get_by_role("link", name="Saring hasil").click()
     assert filters.get_attribute("open") is not None
     apply = page.locator("[data-apply]")
