@@ -32,6 +32,10 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name} must be an integer, got {raw!r}") from exc
 
 
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    return None if env.get(PREFIX + name) in (None, "") else _int(env, name, 0)
+
+
 def rate_limit(name: str, raw: str | None) -> str | None:
     """A rate in limits' notation ("120 per minute", "10/second; 1000/day"), None when off.
 
@@ -68,6 +72,8 @@ class Settings:
     data_dir: Path = Path("var")
     opensearch_url: str = "http://127.0.0.1:9200"
     opensearch_index: str = "jippnas-innovations"
+    opensearch_shards: int = 1  # primaries of a new index generation (reindex applies it)
+    opensearch_replicas: int | None = None  # None: one copy wherever a second node exists
     redis_url: str | None = None
     embedding_model: str | None = None
     api_tokens: tuple[str, ...] = field(default=(), repr=False)
@@ -102,6 +108,8 @@ class Settings:
             data_dir=Path(env.get(PREFIX + "DATA_DIR") or "var"),
             opensearch_url=env.get(PREFIX + "OPENSEARCH_URL") or cls.opensearch_url,
             opensearch_index=env.get(PREFIX + "OPENSEARCH_INDEX") or cls.opensearch_index,
+            opensearch_shards=_int(env, "OPENSEARCH_SHARDS", cls.opensearch_shards),
+            opensearch_replicas=_optional_int(env, "OPENSEARCH_REPLICAS"),
             redis_url=env.get(PREFIX + "REDIS_URL") or None,
             embedding_model=env.get(PREFIX + "EMBEDDING_MODEL") or None,
             api_tokens=_tokens(env.get(PREFIX + "API_TOKEN")),

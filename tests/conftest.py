@@ -45,26 +45,37 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def opensearch_url() -> Iterator[str]:
-    """A real OpenSearch node for the session (scripts/opensearch-local), stopped at the end.
-
-    JIPPNAS_TEST_OPENSEARCH_URL reuses a node that is already running (left running).
-    """
-    given = os.environ.get("JIPPNAS_TEST_OPENSEARCH_URL")
+def _opensearch(nodes: int, reuse: str) -> Iterator[str]:
+    """A real OpenSearch cluster of ``nodes`` (scripts/opensearch-local) for the session,
+    stopped at the end; the environment variable ``reuse`` names one already running."""
+    given = os.environ.get(reuse)
     if given:
         yield given
         return
     java = os.environ.get("OPENSEARCH_JAVA") or shutil.which("java")
     need(java is not None, "Java is needed to run a real OpenSearch node")
+    env = os.environ | {"OPENSEARCH_NODES": str(nodes)}
     started = subprocess.run(
-        [OPENSEARCH_LOCAL, "start"], capture_output=True, text=True, timeout=900, check=False
+        [OPENSEARCH_LOCAL, "start"], capture_output=True, text=True, timeout=900, env=env
     )
     if started.returncode != 0:
         pytest.fail(f"OpenSearch did not start:\n{started.stderr[-6000:]}", pytrace=False)
     url = started.stdout.strip()
     yield url
     subprocess.run([OPENSEARCH_LOCAL, "stop", url], capture_output=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> Iterator[str]:
+    """One node (JIPPNAS_TEST_OPENSEARCH_URL reuses a running one)."""
+    yield from _opensearch(1, "JIPPNAS_TEST_OPENSEARCH_URL")
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster_url() -> Iterator[str]:
+    """Two nodes in one JVM, for indices of 2 primaries with a replica each
+    (JIPPNAS_TEST_OPENSEARCH_CLUSTER_URL reuses a running cluster)."""
+    yield from _opensearch(2, "JIPPNAS_TEST_OPENSEARCH_CLUSTER_URL")
 
 
 @pytest.fixture(scope="session")

@@ -10,12 +10,15 @@ from indexer.settings import Settings
 def open_engine(settings: Settings, fields: Registry = FIELDS) -> Engine:
     """The engine the settings ask for; OpenSearch is imported only when chosen."""
     if settings.engine == "opensearch":
-        from indexer.engines.opensearch import OpenSearchEngine
+        from indexer.engines.opensearch import OpenSearchEngine, ShardLayout
         from indexer.locks import store_lock
 
         index = settings.opensearch_index
         lock = store_lock(settings, index)
-        return OpenSearchEngine(settings.opensearch_url, index, fields=fields, lock=lock)
+        layout = ShardLayout(settings.opensearch_shards, settings.opensearch_replicas)
+        return OpenSearchEngine(
+            settings.opensearch_url, index, fields=fields, lock=lock, layout=layout
+        )
     if settings.engine == "memory":
         from indexer.engines.memory import MemoryEngine
 

@@ -15,6 +15,7 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -75,15 +76,44 @@ SUGGEST = {  # candidates only; indexer.fuzzy.closest picks exactly like the emb
     "size": SUGGESTIONS,
 }
 
+@dataclass(frozen=True)
+class ShardLayout:
+    """How an index is split: ``shards`` primaries and ``replicas`` copies of each (a
+    number, or None for one copy wherever a second node exists).
+
+    With several shards each scores BM25 from its own term statistics; searches whose
+    order depends on them ask for ``dfs_query_then_fetch`` (global statistics first), so
+    the order is the one a single shard gives (measured: see README, "A real cluster").
+    """
+
+    shards: int = 1
+    replicas: int | None = None
+
+    def replica_setting(self) -> dict[str, Any]:
+        if self.replicas is None:
+            return {"auto_expand_replicas": "0-1"}
+        return {"number_of_replicas": self.replicas}
+
+    @property
+    def search_type(self) -> str | None:
+        return "dfs_query_then_fetch" if self.shards > 1 else None
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 # -- index layout -----------------------------------------------------------------------
-def index_settings() -> dict[str, Any]:
-    """One shard: exact BM25 statistics and suggester frequencies; replicas scale reads."""
+def index_settings(layout: ShardLayout | None = None) -> dict[str, Any]:
+    """Shards and replicas as the deployment asks (one shard and a replica where a second
+    node exists, by default), the Indonesian analysis chain and k-NN."""
+    layout = layout or ShardLayout()
     return {
-        "index": {"number_of_shards": 1, "auto_expand_replicas": "0-1", "knn": True},
+        "index": {
+            "number_of_shards": layout.shards,
+            **layout.replica_setting(),
+            "knn": True,
+        },
         "analysis": {
             "filter": {
                 "jippnas_synonyms": {
@@ -306,11 +336,14 @@ class OpenSearchEngine:
         timeout: float = 30.0,
         fields: Registry = FIELDS,
         lock: StoreLock | None = None,
+        layout: ShardLayout | None = None,
     ) -> None:
         """``lock`` makes writes wait out a rebuild; the service assembly passes one shared
-        by every process (indexer/locks.py), the default covers this process only."""
+        by every process (indexer/locks.py), the default covers this process only.
+        ``layout`` applies to indices this engine creates."""
         self.alias = alias
         self.fields = fields
+        self.shards = layout or ShardLayout()
         self.lock = lock or ThreadLock()
         parts = urlsplit(url)
         self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
@@ -319,9 +352,13 @@ class OpenSearchEngine:
         )
 
     # -- low-level helpers ------------------------------------------------------------
-    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Search the alias; a missing alias (nothing stored yet) answers empty."""
-        resp = self.client.search(index=self.alias, body=body, ignore_unavailable=True)
+    def _search(self, body: dict[str, Any], scored: bool = False) -> dict[str, Any]:
+        """Search the alias; a missing alias (nothing stored yet) answers empty. A
+        ``scored`` search (its order is BM25's) uses global term statistics."""
+        search_type = self.shards.search_type if scored else None
+        resp = self.client.search(
+            index=self.alias, body=body, ignore_unavailable=True, search_type=search_type
+        )
         shards = resp["_shards"]
         if shards["failed"]:
             raise EngineUnavailable(
@@ -367,7 +404,7 @@ class OpenSearchEngine:
 
     def _create(self, index: str, model: ModelInfo, with_alias: bool) -> None:
         body: dict[str, Any] = {
-            "settings": index_settings(),
+            "settings": index_settings(self.shards),
             "mappings": index_mappings(model, self.fields),
         }
         if with_alias:
@@ -524,7 +561,7 @@ class OpenSearchEngine:
         query = query_terms(text, fix, term_budget(self.fields))
         if not query.words:
             return LexicalResult([], 0, query.corrections)
-        resp = self._search(_lexical_body(query, filters, k, self.fields))
+        resp = self._search(_lexical_body(query, filters, k, self.fields), scored=True)
         words = len(query.words)
         hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
         coverage = {
@@ -580,7 +617,7 @@ class OpenSearchEngine:
         wanted = completion(text)
         if wanted is None or k <= 0:
             return []
-        resp = self._search(_completion_body(wanted, filters, k))
+        resp = self._search(_completion_body(wanted, filters, k), scored=True)
         return ranked((Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]), k)
 
     def _match_query(self, match: MatchQuery) -> dict[str, Any]:

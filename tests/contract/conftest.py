@@ -16,7 +16,7 @@ from indexer.embeddings import Embedder
 from indexer.engines.base import Engine
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.memory import MemoryEngine
-from indexer.engines.opensearch import OpenSearchEngine
+from indexer.engines.opensearch import OpenSearchEngine, ShardLayout
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
 from tests.conftest import SAMPLE_SIZE
@@ -26,7 +26,10 @@ ENGINES = [
     pytest.param("memory", marks=pytest.mark.fast),
     "embedded",
     pytest.param("opensearch", marks=pytest.mark.opensearch),
+    pytest.param("opensearch-cluster", marks=pytest.mark.opensearch),
 ]
+# Two nodes, 2 primaries with a replica each: BM25 statistics are per shard there.
+CLUSTER = ShardLayout(shards=2, replicas=1)
 
 
 def _open(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
@@ -34,10 +37,12 @@ def _open(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Engine:
         return MemoryEngine()
     if kind == "embedded":
         return EmbeddedEngine(tmp / uuid.uuid4().hex)
-    if kind == "opensearch":
-        url, alias = request.getfixturevalue("opensearch_url"), f"test-{uuid.uuid4().hex}"
+    if kind in ("opensearch", "opensearch-cluster"):
+        cluster = kind == "opensearch-cluster"
+        url = request.getfixturevalue("opensearch_cluster_url" if cluster else "opensearch_url")
+        alias = f"test-{uuid.uuid4().hex}"
         request.addfinalizer(lambda: drop_alias(url, alias))
-        return OpenSearchEngine(url, alias)
+        return OpenSearchEngine(url, alias, layout=CLUSTER if cluster else None)
     raise ValueError(kind)
 
 
