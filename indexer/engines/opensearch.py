@@ -76,6 +76,7 @@ SUGGEST = {  # candidates only; indexer.fuzzy.closest picks exactly like the emb
     "size": SUGGESTIONS,
 }
 
+
 @dataclass(frozen=True)
 class ShardLayout:
     """How an index is split: ``shards`` primaries and ``replicas`` copies of each (a
