@@ -28,8 +28,9 @@ def test_every_card_says_why_and_marks_its_title(open_page, device) -> None:
     assert page.locator(".results .card__title mark").count() > 0
 
 
-def test_a_typo_fix_can_be_undone(open_page) -> None:
-    page = open_page("/")
+@pytest.mark.parametrize("device", [{}, PHONE], ids=["desktop", "phone"])
+def test_a_typo_fix_can_be_undone(open_page, device) -> None:
+    page = open_page("/", **device)
     search(page, "antrian puskesms")
     fixed = total(page)
     page.get_by_role("link", name="Cari “antrian puskesms” saja").click()
@@ -38,8 +39,9 @@ def test_a_typo_fix_can_be_undone(open_page) -> None:
     assert total(page) < fixed
 
 
-def test_results_download_as_csv_and_the_link_copies(open_page) -> None:
-    page = open_page(f"/?q={QUERY}")
+@pytest.mark.parametrize("device", [{}, PHONE], ids=["desktop", "phone"])
+def test_results_download_as_csv_and_the_link_copies(open_page, device) -> None:
+    page = open_page(f"/?q={QUERY}", **device)
     shown = total(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV", exact=True).click()
@@ -54,8 +56,9 @@ def test_results_download_as_csv_and_the_link_copies(open_page) -> None:
     assert page.evaluate("navigator.clipboard.readText()") == page.url
 
 
-def test_a_practice_prints_without_the_page_around_it(open_page) -> None:
-    page = open_page("/inovasi/kipp-2015-prov-dki-gendis-system-sigareng")
+@pytest.mark.parametrize("device", [{}, PHONE], ids=["desktop", "phone"])
+def test_a_practice_prints_without_the_page_around_it(open_page, device) -> None:
+    page = open_page("/inovasi/kipp-2015-prov-dki-gendis-system-sigareng", **device)
     assert page.get_by_role("button", name="Cetak").is_visible()
     page.emulate_media(media="print")
     assert page.get_by_role("heading", level=1).is_visible()

@@ -90,8 +90,13 @@ def test_search_shows_highlighted_results(open_page) -> None:
     screenshot(page, "search-results")
 
 
-def test_typing_suggests_and_updates_results_in_place(open_page) -> None:
-    page = open_page("/?q=sampah")
+@pytest.mark.parametrize(
+    "device",
+    [{}, {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}],
+    ids=["desktop", "phone"],
+)
+def test_typing_suggests_and_updates_results_in_place(open_page, device) -> None:
+    page = open_page("/?q=sampah", **device)
     before = total(page)
     box = page.get_by_role("combobox", name="Cari inovasi")
     box.fill("antrean pusk")
