@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -235,7 +235,7 @@ class SearchService:
             vector, anchor = self._expanded(embedding.result())
             semantic = self.engine.knn(vector, filters, k)
         fused = self._fused(found, semantic) if request.mode == "hybrid" else found.hits or semantic
-        match = self._match(request, vector, anchor, found.known)
+        match = replace(self._match(request, vector, anchor, found.known), terms=found.query)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
         records = self.engine.get_many([h.id for h in hits]) if hits else {}

@@ -98,6 +98,7 @@ class LexicalResult:
     corrections: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, float] = field(default_factory=dict)
     known: float = 0.0
+    query: QueryTerms | None = None  # the query as analysed and corrected, for MatchQuery
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,9 @@ class MatchQuery:
     coverage_weight: float = 1.0
     threshold: float = ANY_WORD
     correct: bool = True  # fix typos in ``text`` as lexical() does (False: words as typed)
+    # ``text`` as lexical() analysed and corrected it: engines reuse it instead of
+    # analysing (on OpenSearch: asking the suggester) again.
+    terms: QueryTerms | None = None
 
     @property
     def everything(self) -> bool:

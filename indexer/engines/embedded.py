@@ -476,15 +476,15 @@ class EmbeddedEngine:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
 
     def _lexical_matches(
-        self, text: str, correct: bool = True
+        self, text: str, correct: bool = True, given: QueryTerms | None = None
     ) -> tuple[_Snapshot, _Matches, QueryTerms]:
         """Rows matching any analysed (and typo-corrected) term, with BM25 scores and how
-        many of the query's words each holds.
+        many of the query's words each holds; ``given`` is the query already analysed.
 
         The rows, their scores and the snapshot they index all belong to one generation.
         """
         snap = self._view()
-        query = self._terms(snap, text, correct)
+        query = given or self._terms(snap, text, correct)
         found = self._matches.get((snap.generation, query.words))
         if found is None:
             postings = {t: snap.postings.get(t) for t in query.terms}
@@ -492,7 +492,7 @@ class EmbeddedEngine:
                 with self._reading() as generation:
                     if generation != snap.generation:
                         snap = self._current(generation)
-                        query = self._terms(snap, text, correct)
+                        query = given or self._terms(snap, text, correct)
                         postings = {t: snap.postings.get(t) for t in query.terms}
                     for term, cached in postings.items():
                         postings[term] = cached or snap.keep_postings(
@@ -553,6 +553,7 @@ class EmbeddedEngine:
             query.corrections,
             {h.id: float(share[snap.row_of[h.id]]) for h in hits},
             query.known_share(lambda word: any(t in snap.vocabulary for t in word)),
+            query,
         )
 
     def knn(
@@ -625,7 +626,7 @@ class EmbeddedEngine:
     def _match_set(self, match: MatchQuery) -> tuple[_Snapshot, np.ndarray]:
         """Which rows match (see ``MatchQuery``), over the whole store."""
         if match.text is not None:
-            snap, found, query = self._lexical_matches(match.text, match.correct)
+            snap, found, query = self._lexical_matches(match.text, match.correct, match.terms)
             score = np.zeros(len(snap.ids), dtype=np.float64)
             if query.words:
                 score[found.positions] = match.coverage_weight * found.words / len(query.words)

@@ -561,7 +561,7 @@ class OpenSearchEngine:
         fix = self._corrections if correct else as_typed
         query = query_terms(text, fix, term_budget(self.fields))
         if not query.words:
-            return LexicalResult([], 0, query.corrections)
+            return LexicalResult([], 0, query.corrections, query=query)
         resp = self._search(_lexical_body(query, filters, k, self.fields), scored=True)
         words = len(query.words)
         hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
@@ -571,9 +571,8 @@ class OpenSearchEngine:
         store = resp["aggregations"]["store"]
         held = {w for i, w in enumerate(query.words) if store[f"w{i}"]["doc_count"]}
         known = query.known_share(held.__contains__)
-        return LexicalResult(
-            hits, int(resp["hits"]["total"]["value"]), query.corrections, coverage, known
-        )
+        total = int(resp["hits"]["total"]["value"])
+        return LexicalResult(hits, total, query.corrections, coverage, known, query)
 
     @_guarded
     def knn(
@@ -634,7 +633,8 @@ class OpenSearchEngine:
         clauses: list[dict[str, Any]] = []
         if match.text is not None:
             fix = self._corrections if match.correct else as_typed
-            words = query_terms(match.text, fix, term_budget(self.fields)).words
+            terms = match.terms or query_terms(match.text, fix, term_budget(self.fields))
+            words = terms.words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
                 {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}

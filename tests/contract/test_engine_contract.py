@@ -277,3 +277,12 @@ def test_completion_finds_titles_and_tags_by_the_word_being_typed(loaded_engine)
     assert one and all(loaded_engine.get(h.id).province == "Jawa Timur" for h in one)
     assert loaded_engine.complete("p", Filters(), 10) == []  # too short to complete
     assert loaded_engine.complete('pusk" OR * NEAR(', Filters(), 10) == []  # syntax is text
+
+
+def test_counts_from_the_query_lexical_analysed_equal_counts_from_its_text(loaded_engine):
+    found = loaded_engine.lexical("antrian puskesms", Filters(), 50)
+    assert found.query is not None and found.query.corrections == {"puskesms": "puskesmas"}
+    reused = MatchQuery("antrian puskesms", terms=found.query)
+    assert loaded_engine.facets(reused, Filters()) == loaded_engine.facets(
+        MatchQuery("antrian puskesms"), Filters()
+    )

@@ -276,3 +276,25 @@ def test_ingest_rejects_refused_records_and_stores_the_rest(fresh, embedded_samp
     assert [(r.position, r.id) for r in report.rejections] == [(2, ids[1])]
     assert "refused by the search engine" in report.rejections[0].errors[0].reason
     assert fresh.count() == 2
+
+
+def test_a_search_asks_the_suggester_once(os_sample, embedder, monkeypatch):
+    """The query is analysed and corrected once: the match set reuses lexical()'s terms
+    instead of asking the node's suggester again (one round trip fewer per search)."""
+    from ranking.query import SearchRequest
+    from ranking.search import SearchService
+
+    bodies: list[dict] = []
+    search = os_sample.client.search
+
+    def recorded(*args, **kwargs):
+        bodies.append(kwargs.get("body") or {})
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(os_sample.client, "search", recorded)
+    service = SearchService(os_sample, embedder)
+    for mode in ("lexical", "hybrid"):
+        bodies.clear()
+        response = service.search(SearchRequest(q="antrian puskesms", mode=mode))
+        assert response.corrections == {"puskesms": "puskesmas"} and response.total > 0
+        assert sum("suggest" in body for body in bodies) == 1, mode
