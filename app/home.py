@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import url_for
 
-from indexer.engines.base import Facets
+from indexer.engines.base import Facets, FacetValue
 from indexer.fields import Registry
 from ranking.search import SearchResponse
 
@@ -90,21 +90,21 @@ class Tile:
     url: str
 
 
+def filtered(name: str, value: FacetValue) -> str:
+    """The search page filtered by one facet value."""
+    return f"{url_for('ui.search')}?{urlencode({name: value})}"
+
+
 def entries(facets: Facets, name: str, fields: Registry) -> list[Entry]:
     """A facet's values, most practices first, each linking to the search filtered by it."""
     spec = fields[name]
-    return [
-        Entry(spec.value_label(v), c, f"{url_for('ui.search')}?{urlencode({name: v})}")
-        for v, c in facets.get(name, [])
-    ]
+    return [Entry(spec.value_label(v), c, filtered(name, v)) for v, c in facets.get(name, [])]
 
 
 def tiles(facets: Facets) -> list[Tile]:
     counts = dict(facets.get("province", []))
     return [
-        Tile(
-            name, short, row, column, int(counts.get(name, 0)), url_for("ui.search", province=name)
-        )
+        Tile(name, short, row, column, int(counts.get(name, 0)), filtered("province", name))
         for name, (row, column, short) in TILES.items()
     ]
 

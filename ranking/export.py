@@ -61,9 +61,9 @@ def export(service: SearchService, request: SearchRequest) -> Export:
     """The request's results in its order, from the first record to EXPORT_LIMIT."""
     everything = replace(request, page=1, size=EXPORT_LIMIT)
     ranking = service.rank(everything)
-    ids = [h.id for h in ranking.hits[:EXPORT_LIMIT]]
-    records = ranking.records or (service.engine.get_many(ids) if ids else {})
-    return Export(ranking.counts.total, [records[i] for i in ids if i in records])
+    hits = ranking.hits[:EXPORT_LIMIT]
+    records = service.records(ranking, hits)
+    return Export(ranking.counts.total, [records[h.id] for h in hits if h.id in records])
 
 
 def inert(text: str) -> str:

@@ -94,6 +94,14 @@ def _int(args: Args, name: str, default: int | None, low: int, high: int) -> int
     return int(value)
 
 
+def _query_text(args: Args, limit: int) -> str:
+    """``q``'s last value with its whitespace collapsed, at most ``limit`` characters."""
+    q = " ".join((args.get("q") or [""])[-1].split())
+    if len(q) > limit:
+        raise QueryError("q", f"at most {limit} characters, got {len(q)}")
+    return q
+
+
 def _choice(args: Args, name: str, options: Sequence[str], default: str) -> str:
     """The parameter's last value, one of ``options``; absent or empty: ``default``."""
     values = args.get(name) or []
@@ -133,9 +141,7 @@ def parse_search(args: Args, fields: Registry = FIELDS) -> SearchRequest:
     """Turn query-string parameters into a SearchRequest; an unknown parameter is a 400.
     Defaults are SearchRequest's."""
     known_args(args, search_params(fields))
-    q = " ".join((args.get("q") or [""])[-1].split())
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError("q", f"at most {MAX_QUERY_CHARS} characters, got {len(q)}")
+    q = _query_text(args, MAX_QUERY_CHARS)
     size = _int(args, "size", SearchRequest.size, 1, MAX_SIZE) or SearchRequest.size
     page = _int(args, "page", SearchRequest.page, 1, MAX_DEPTH) or SearchRequest.page
     if page * size > MAX_DEPTH:
@@ -171,9 +177,7 @@ class SuggestRequest:
 def parse_suggest(args: Args) -> SuggestRequest:
     """What the search box holds so far, and how many suggestions to give."""
     known_args(args, SUGGEST_PARAMS)
-    q = " ".join((args.get("q") or [""])[-1].split())
-    if len(q) > MAX_SUGGEST_CHARS:
-        raise QueryError("q", f"at most {MAX_SUGGEST_CHARS} characters, got {len(q)}")
+    q = _query_text(args, MAX_SUGGEST_CHARS)
     size = _int(args, "size", SuggestRequest.size, 1, MAX_SUGGEST) or SuggestRequest.size
     return SuggestRequest(q, size)
 

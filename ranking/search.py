@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -189,8 +189,7 @@ class SearchService:
         hits, counts = ranking.hits, ranking.counts
         page = hits[(request.page - 1) * request.size : request.depth]
         terms = set(analyzer().tokens(request.q)) | set(ranking.corrections.values())
-        ids = [h.id for h in page]
-        records = ranking.records or (self.engine.get_many(ids) if ids else {})
+        records = self.records(ranking, page)
         words = QueryWords.of(request.q, ranking.corrections)
         results = [
             result_card(records[h.id], h.score, terms, self.engine.fields)
@@ -211,6 +210,11 @@ class SearchService:
             ranking.corrections,
             counts.without,
         )
+
+    def records(self, ranking: Ranking, hits: list[Hit]) -> dict[str, Innovation]:
+        """The records of ``hits``: those the ranking already read, else one get_many."""
+        ids = [h.id for h in hits]
+        return ranking.records or (self.engine.get_many(ids) if ids else {})
 
     def rank(self, request: SearchRequest) -> Ranking:
         """Hits in order (to the request's depth), only from the match set, and its counts."""
@@ -235,7 +239,7 @@ class SearchService:
             vector, anchor = self._expanded(embedding.result())
             semantic = self.engine.knn(vector, filters, k)
         fused = self._fused(found, semantic) if request.mode == "hybrid" else found.hits or semantic
-        match = replace(self._match(request, vector, anchor, found.known), terms=found.query)
+        match = self._match(request, vector, anchor, found)
         counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
         hits = [h for h in fused if h.id in counts.matched]
         records = self.engine.get_many([h.id for h in hits]) if hits else {}
@@ -253,9 +257,8 @@ class SearchService:
         return explain(record, words, meaning, request.filters, self.engine.fields).to_dict()
 
     def _by_meaning(self, semantic: list[Hit], anchor: float) -> frozenset[str]:
-        """Hits that semantic mode would match: within ``semantic_margin`` of the best."""
-        t = self.tuning
-        cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
+        """Hits that semantic mode would match."""
+        cut = self._semantic_cut(anchor)
         return frozenset(h.id for h in semantic if h.score >= cut)
 
     def _fused(self, found: LexicalResult, semantic: list[Hit]) -> list[Hit]:
@@ -288,18 +291,27 @@ class SearchService:
         return moved, float(best @ moved)
 
     def _match(
-        self, request: SearchRequest, vector: np.ndarray | None, anchor: float, known: float
+        self,
+        request: SearchRequest,
+        vector: np.ndarray | None,
+        anchor: float,
+        found: LexicalResult,
     ) -> MatchQuery:
-        """The match rule of ``Tuning`` for this request's mode. A hybrid query whose words
-        the store does not hold (``known``, the share it does) has no keyword evidence to
-        add, so its cut slides from ``margin`` toward semantic mode's ``semantic_margin``."""
+        """The match rule of ``Tuning`` for this request's mode, on the query as lexical()
+        analysed it (``found.query``). A hybrid query whose words the store does not hold
+        (``found.known``, the share it does) has no keyword evidence to add, so its cut
+        slides from ``margin`` toward semantic mode's ``semantic_margin``."""
         t = self.tuning
         if vector is None:
             cut = t.lexical_coverage - EPSILON
-            return MatchQuery(request.q, threshold=cut, correct=request.correct)
+            return MatchQuery(request.q, threshold=cut, terms=found.query)
         if request.mode == "semantic":
-            cut = max(t.floor, anchor - t.semantic_margin) - EPSILON
-            return MatchQuery(vector=vector, threshold=cut)
-        margin = t.semantic_margin + (t.margin - t.semantic_margin) * known
+            return MatchQuery(vector=vector, threshold=self._semantic_cut(anchor))
+        margin = t.semantic_margin + (t.margin - t.semantic_margin) * found.known
         cut = max(t.floor, anchor - margin) - EPSILON
-        return MatchQuery(request.q, vector, t.coverage_weight, cut, request.correct)
+        return MatchQuery(request.q, vector, t.coverage_weight, cut, found.query)
+
+    def _semantic_cut(self, anchor: float) -> float:
+        """Semantic mode's match threshold: within ``semantic_margin`` of the best match."""
+        t = self.tuning
+        return max(t.floor, anchor - t.semantic_margin) - EPSILON

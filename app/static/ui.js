@@ -4,31 +4,44 @@
   var FOCUS_KEY = "jippnas-focus";
   document.documentElement.classList.add("js");
 
-  // Filters and sort submit themselves on change; remember which control was used so
-  // keyboard users land back on it after the page reloads.
   var NARROW = "(max-width: 48rem)";
-  var counting = null;
+  var pending = {};
 
-  // On a phone the filters are a sheet: a change only updates the count on its
-  // "Tampilkan N hasil" button (a stale request is cancelled); the button applies them.
-  function previewCount(form) {
-    var button = document.querySelector("[data-apply]");
-    if (!button) return;
+  // One request per purpose at a time: a newer one aborts the stale one. Resolves to
+  // ``read(response)``, or null for an error answer; rejects when aborted or offline.
+  function latest(purpose, url, read) {
+    if (pending[purpose]) pending[purpose].abort();
+    pending[purpose] = new AbortController();
+    return fetch(url, { signal: pending[purpose].signal })
+      .then(function (resp) { return resp.ok ? read(resp) : null; });
+  }
+
+  // The search form's state as query parameters (its filters included), without empty
+  // values or the page number.
+  function formParams(form) {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, name) {
       if (value && name !== "page") params.append(name, value);
     });
+    return params;
+  }
+
+  // On a phone the filters are a sheet: a change only updates the count on its
+  // "Tampilkan N hasil" button; the button applies them.
+  function previewCount(form) {
+    var button = document.querySelector("[data-apply]");
+    if (!button) return;
+    var params = formParams(form);
     params.set("size", "1");
-    if (counting) counting.abort();
-    counting = new AbortController();
-    fetch("/api/v1/search?" + params.toString(), { signal: counting.signal })
-      .then(function (resp) { return resp.ok ? resp.json() : null; })
+    latest("count", "/api/v1/search?" + params.toString(), function (r) { return r.json(); })
       .then(function (body) {
         if (body) button.textContent = "Tampilkan " + body.total.toLocaleString("id-ID") + " hasil";
       })
       .catch(function () { /* aborted or offline: the button still applies */ });
   }
 
+  // Filters and sort submit themselves on change; remember which control was used so
+  // keyboard users land back on it after the page reloads.
   document.addEventListener("change", function (event) {
     var control = event.target;
     if (!control.form || !control.closest("[data-autosubmit]")) return;
@@ -176,7 +189,7 @@
     box.setAttribute("aria-autocomplete", "list");
     box.setAttribute("aria-expanded", "false");
     box.setAttribute("aria-controls", list.id);
-    var items = [], active = -1, timer = null, suggesting = null, loading = null;
+    var items = [], active = -1, timer = null;
 
     function close() {
       list.hidden = true;
@@ -226,11 +239,8 @@
     }
 
     function suggest(text) {
-      if (suggesting) suggesting.abort();
-      suggesting = new AbortController();
       var params = new URLSearchParams({ q: text, size: "8" });
-      fetch("/api/v1/suggest?" + params.toString(), { signal: suggesting.signal })
-        .then(function (resp) { return resp.ok ? resp.json() : null; })
+      latest("suggest", "/api/v1/suggest?" + params.toString(), function (r) { return r.json(); })
         .then(function (body) { if (body) render(body.suggestions); })
         .catch(function () { /* aborted by a newer keystroke, or offline */ });
     }
@@ -240,15 +250,8 @@
     function instant() {
       var layout = document.querySelector(".layout");
       if (!layout || !box.value.trim()) return;
-      var params = new URLSearchParams();
-      new FormData(box.form).forEach(function (value, name) {
-        if (value && name !== "page") params.append(name, value);
-      });
-      var url = box.form.getAttribute("action") + "?" + params.toString();
-      if (loading) loading.abort();
-      loading = new AbortController();
-      fetch(url, { signal: loading.signal })
-        .then(function (resp) { return resp.ok ? resp.text() : null; })
+      var url = box.form.getAttribute("action") + "?" + formParams(box.form).toString();
+      latest("results", url, function (r) { return r.text(); })
         .then(function (html) {
           if (!html) return;
           var page = new DOMParser().parseFromString(html, "text/html");

@@ -117,9 +117,9 @@ class MatchQuery:
     vector: np.ndarray | None = None
     coverage_weight: float = 1.0
     threshold: float = ANY_WORD
-    correct: bool = True  # fix typos in ``text`` as lexical() does (False: words as typed)
-    # ``text`` as lexical() analysed and corrected it: engines reuse it instead of
-    # analysing (on OpenSearch: asking the suggester) again.
+    # ``text`` as lexical() analysed it (typos corrected or searched as typed): engines
+    # reuse it instead of analysing (on OpenSearch: asking the suggester) again; without
+    # it they analyse ``text`` and correct its typos.
     terms: QueryTerms | None = None
 
     @property

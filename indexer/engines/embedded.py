@@ -626,7 +626,7 @@ class EmbeddedEngine:
     def _match_set(self, match: MatchQuery) -> tuple[_Snapshot, np.ndarray]:
         """Which rows match (see ``MatchQuery``), over the whole store."""
         if match.text is not None:
-            snap, found, query = self._lexical_matches(match.text, match.correct, match.terms)
+            snap, found, query = self._lexical_matches(match.text, given=match.terms)
             score = np.zeros(len(snap.ids), dtype=np.float64)
             if query.words:
                 score[found.positions] = match.coverage_weight * found.words / len(query.words)

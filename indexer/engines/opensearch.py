@@ -344,7 +344,7 @@ class OpenSearchEngine:
         ``layout`` applies to indices this engine creates."""
         self.alias = alias
         self.fields = fields
-        self.shards = layout or ShardLayout()
+        self.shard_layout = layout or ShardLayout()
         self.lock = lock or ThreadLock()
         parts = urlsplit(url)
         self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
@@ -356,7 +356,7 @@ class OpenSearchEngine:
     def _search(self, body: dict[str, Any], scored: bool = False) -> dict[str, Any]:
         """Search the alias; a missing alias (nothing stored yet) answers empty. A
         ``scored`` search (its order is BM25's) uses global term statistics."""
-        search_type = self.shards.search_type if scored else None
+        search_type = self.shard_layout.search_type if scored else None
         resp = self.client.search(
             index=self.alias, body=body, ignore_unavailable=True, search_type=search_type
         )
@@ -405,7 +405,7 @@ class OpenSearchEngine:
 
     def _create(self, index: str, model: ModelInfo, with_alias: bool) -> None:
         body: dict[str, Any] = {
-            "settings": index_settings(self.shards),
+            "settings": index_settings(self.shard_layout),
             "mappings": index_mappings(model, self.fields),
         }
         if with_alias:
@@ -556,10 +556,14 @@ class OpenSearchEngine:
                 fixed[term] = best
         return fixed
 
+    def _terms(self, text: str, correct: bool = True) -> QueryTerms:
+        """The query analysed, its unknown terms corrected unless ``correct`` is off."""
+        fix = self._corrections if correct else as_typed
+        return query_terms(text, fix, term_budget(self.fields))
+
     @_guarded
     def lexical(self, text: str, filters: Filters, k: int, correct: bool = True) -> LexicalResult:
-        fix = self._corrections if correct else as_typed
-        query = query_terms(text, fix, term_budget(self.fields))
+        query = self._terms(text, correct)
         if not query.words:
             return LexicalResult([], 0, query.corrections, query=query)
         resp = self._search(_lexical_body(query, filters, k, self.fields), scored=True)
@@ -632,9 +636,7 @@ class OpenSearchEngine:
             return {"match_all": {}}
         clauses: list[dict[str, Any]] = []
         if match.text is not None:
-            fix = self._corrections if match.correct else as_typed
-            terms = match.terms or query_terms(match.text, fix, term_budget(self.fields))
-            words = terms.words
+            words = (match.terms or self._terms(match.text)).words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
                 {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}
