@@ -27,7 +27,7 @@ from bench.relevance.metrics import ndcg
 from bench.relevance.run import load_queries, sample_size
 from bench.servers import opensearch_node
 from indexer.embeddings import DEFAULT_MODEL, Embedder
-from indexer.engines.base import Engine, Filters
+from indexer.engines.base import Engine, Filters, keyword_search
 from indexer.engines.opensearch import OpenSearchEngine, ShardLayout
 from indexer.ingest import Ingestor
 from indexer.readers import read_file
@@ -47,7 +47,7 @@ def top(engine: Engine, query: dict) -> tuple[list[str], float]:
     }
     filters = parse_filters(args) if args else Filters()
     started = time.perf_counter()
-    hits = engine.lexical(query["query"], filters, K).hits
+    hits = keyword_search(engine, query["query"], filters, K).hits
     return [h.id for h in hits], (time.perf_counter() - started) * 1000
 
 

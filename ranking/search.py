@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -11,13 +10,14 @@ import numpy as np
 
 from indexer.embeddings import MINILM, Embedder, canonical_name
 from indexer.engines.base import (
+    Answer,
     Engine,
     FacetCounts,
     Facets,
-    Filters,
     Hit,
-    LexicalResult,
     MatchQuery,
+    QueryPlan,
+    Resolved,
 )
 from indexer.fields import Registry
 from indexer.schema import Innovation
@@ -177,7 +177,6 @@ class SearchService:
         self.engine = engine
         self.embedder = embedder
         self.tuning = tuning or tuning_for(embedder.name)
-        self._embedding = ThreadPoolExecutor(thread_name_prefix="query-embedding")
 
     def query_vector(self, text: str) -> np.ndarray:
         self.engine.check_store(self.embedder.info)
@@ -217,38 +216,37 @@ class SearchService:
         return ranking.records or (self.engine.get_many(ids) if ids else {})
 
     def rank(self, request: SearchRequest) -> Ranking:
-        """Hits in order (to the request's depth), only from the match set, and its counts."""
-        t = self.tuning
+        """Hits in order (to the request's depth), only from the match set, and its counts.
+
+        The query is resolved once (its words and typo fixes, its vector and the store's
+        nearest record) and the plan executed once: two steps, each one round trip to an
+        OpenSearch node.
+        """
         filters = listed(request.filters)
         if not request.q:
-            hits = self.engine.browse(filters, request.depth)
-            return Ranking(hits, MatchQuery(), self.engine.facets(MatchQuery(), filters), {})
-        k = max(t.candidates, request.depth)
-        found = LexicalResult([], 0)
-        semantic: list[Hit] = []
-        vector, anchor = None, 1.0
-        # The query is embedded on another core while the lexical side runs.
-        embedding = (
-            self._embedding.submit(self.query_vector, request.q)
-            if request.mode in ("semantic", "hybrid")
-            else None
+            answer = self.engine.execute(QueryPlan(filters, request.depth))
+            return Ranking(answer.keyword, MatchQuery(), answer.counts, {}, answer.records)
+        keywords = request.mode in ("lexical", "hybrid")
+        vector = self.query_vector(request.q) if request.mode != "lexical" else None
+        resolved = self.engine.resolve(request.q if keywords else None, vector, request.correct)
+        vector, anchor = self._expanded(vector, resolved)
+        match = self._match(request, vector, anchor, resolved)
+        k = max(self.tuning.candidates, request.depth)
+        answer = self.engine.execute(QueryPlan(filters, k, resolved.terms, vector, match))
+        fused = (
+            self._fused(answer, resolved.known)
+            if request.mode == "hybrid"
+            else answer.keyword or answer.semantic
         )
-        if request.mode in ("lexical", "hybrid"):
-            found = self.engine.lexical(request.q, filters, k, request.correct)
-        if embedding is not None:
-            vector, anchor = self._expanded(embedding.result())
-            semantic = self.engine.knn(vector, filters, k)
-        fused = self._fused(found, semantic) if request.mode == "hybrid" else found.hits or semantic
-        match = self._match(request, vector, anchor, found)
-        counts = self.engine.facets(match, filters, candidates=[h.id for h in fused])
-        hits = [h for h in fused if h.id in counts.matched]
-        records = self.engine.get_many([h.id for h in hits]) if hits else {}
+        hits = [h for h in fused if h.id in answer.counts.matched]
+        records = answer.records
         if request.sort == "year":
             ordered = sorted(hits, key=lambda h: -(records[h.id].year if h.id in records else 0))
         else:
             ordered = reordered(hits, records, request.home)
-        meaning = self._by_meaning(semantic, anchor) if vector is not None else frozenset()
-        return Ranking(ordered, match, counts, found.corrections, records, meaning)
+        meaning = self._by_meaning(answer.semantic, anchor) if vector is not None else frozenset()
+        corrections = resolved.terms.corrections if resolved.terms else {}
+        return Ranking(ordered, match, answer.counts, corrections, records, meaning)
 
     def _why(
         self, request: SearchRequest, record: Innovation, words: QueryWords, ranking: Ranking
@@ -261,17 +259,20 @@ class SearchService:
         cut = self._semantic_cut(anchor)
         return frozenset(h.id for h in semantic if h.score >= cut)
 
-    def _fused(self, found: LexicalResult, semantic: list[Hit]) -> list[Hit]:
+    def _fused(self, answer: Answer, known: float) -> list[Hit]:
         """Keyword and meaning lists as one. The keyword list weighs as much as the store
-        knows the query's words (an English query over Indonesian records matches only
-        incidental words), and each keyword hit as much of the query as it contains."""
+        knows the query's words (``known``: an English query over Indonesian records
+        matches only incidental words), and each keyword hit as much of the query as it
+        contains."""
         t = self.tuning
-        lists = [(found.hits, t.lexical_weight * found.known), (semantic, t.semantic_weight)]
+        lists = [(answer.keyword, t.lexical_weight * known), (answer.semantic, t.semantic_weight)]
         if t.fusion == "rrf":
             return reciprocal_rank_fusion(lists, t.rrf_k)
-        return score_fusion(lists, trust=found.coverage)
+        return score_fusion(lists, trust=answer.coverage)
 
-    def _expanded(self, vector: np.ndarray) -> tuple[np.ndarray, float]:
+    def _expanded(
+        self, vector: np.ndarray | None, resolved: Resolved
+    ) -> tuple[np.ndarray | None, float]:
         """The query vector moved toward the store's best meaning match, and that match's
         cosine to it (the anchor of the match threshold).
 
@@ -281,11 +282,11 @@ class SearchService:
         the whole store, not the filtered part, so the threshold does not move with the
         filters.
         """
-        # HNSW engines search as wide as k: asking for one would often miss the best.
-        seed = self.engine.knn(vector, Filters(), self.tuning.candidates)[:1]
-        best = self.engine.get_vector(seed[0].id) if seed and self.tuning.expansion else None
-        if best is None:
-            return vector, seed[0].score if seed else 1.0
+        nearest, best = resolved.nearest, resolved.nearest_vector
+        if vector is None or nearest is None:
+            return vector, 1.0
+        if best is None or not self.tuning.expansion:
+            return vector, nearest.score
         moved = vector + self.tuning.expansion * best
         moved = (moved / (np.linalg.norm(moved) or 1.0)).astype(np.float32)
         return moved, float(best @ moved)
@@ -295,21 +296,21 @@ class SearchService:
         request: SearchRequest,
         vector: np.ndarray | None,
         anchor: float,
-        found: LexicalResult,
+        resolved: Resolved,
     ) -> MatchQuery:
-        """The match rule of ``Tuning`` for this request's mode, on the query as lexical()
-        analysed it (``found.query``). A hybrid query whose words the store does not hold
-        (``found.known``, the share it does) has no keyword evidence to add, so its cut
-        slides from ``margin`` toward semantic mode's ``semantic_margin``."""
+        """The match rule of ``Tuning`` for this request's mode, on the query as resolved.
+        A hybrid query whose words the store does not hold (``resolved.known``, the share
+        it does) has no keyword evidence to add, so its cut slides from ``margin`` toward
+        semantic mode's ``semantic_margin``."""
         t = self.tuning
         if vector is None:
             cut = t.lexical_coverage - EPSILON
-            return MatchQuery(request.q, threshold=cut, terms=found.query)
+            return MatchQuery(request.q, threshold=cut, terms=resolved.terms)
         if request.mode == "semantic":
             return MatchQuery(vector=vector, threshold=self._semantic_cut(anchor))
-        margin = t.semantic_margin + (t.margin - t.semantic_margin) * found.known
+        margin = t.semantic_margin + (t.margin - t.semantic_margin) * resolved.known
         cut = max(t.floor, anchor - margin) - EPSILON
-        return MatchQuery(request.q, vector, t.coverage_weight, cut, found.query)
+        return MatchQuery(request.q, vector, t.coverage_weight, cut, resolved.terms)
 
     def _semantic_cut(self, anchor: float) -> float:
         """Semantic mode's match threshold: within ``semantic_margin`` of the best match."""

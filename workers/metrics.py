@@ -45,7 +45,8 @@ QUEUE_DEPTH = Gauge(
 )
 # The engine primitives a request or a write costs.
 PRIMITIVES = (
-    "lexical",
+    "resolve",
+    "execute",
     "knn",
     "browse",
     "facets",

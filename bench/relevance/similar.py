@@ -33,7 +33,7 @@ from app.cli import sample_path
 from bench.relevance.metrics import ndcg
 from bench.relevance.run import engine_app, load_queries, sample_size
 from indexer.embeddings import DEFAULT_MODEL, MINILM, Embedder
-from indexer.engines.base import Engine, Filters, Hit
+from indexer.engines.base import Engine, Filters, Hit, keyword_search
 from indexer.readers import read_file
 from indexer.schema import Innovation
 from indexer.settings import Settings
@@ -99,7 +99,7 @@ class Pool:
         for record_id in ids:
             source, pairs = candidates(engine, record_id, DEPTH)
             pool.sources[record_id], pool.by_vector[record_id] = source, pairs
-            hits = engine.lexical(_key_text(source), Filters(), DEPTH + 1).hits
+            hits = keyword_search(engine, _key_text(source), Filters(), DEPTH + 1).hits
             pool.by_terms[record_id] = [h for h in hits if h.id != record_id]
         return pool
 

@@ -98,7 +98,6 @@ class LexicalResult:
     corrections: dict[str, str] = field(default_factory=dict)
     coverage: dict[str, float] = field(default_factory=dict)
     known: float = 0.0
-    query: QueryTerms | None = None  # the query as analysed and corrected, for MatchQuery
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ class MatchQuery:
     vector: np.ndarray | None = None
     coverage_weight: float = 1.0
     threshold: float = ANY_WORD
-    # ``text`` as lexical() analysed it (typos corrected or searched as typed): engines
+    # ``text`` as resolve() analysed it (typos corrected or searched as typed): engines
     # reuse it instead of analysing (on OpenSearch: asking the suggester) again; without
     # it they analyse ``text`` and correct its typos.
     terms: QueryTerms | None = None
@@ -125,6 +124,16 @@ class MatchQuery:
     @property
     def everything(self) -> bool:
         return self.text is None and self.vector is None
+
+    def reaches(self, coverage: float, cosine: float) -> bool:
+        """Whether a record holding ``coverage`` of the query's words, at ``cosine`` to its
+        vector, is in the match set: the rule engines apply over the whole store, for one
+        record whose two numbers are known."""
+        if self.everything:
+            return True
+        text = self.coverage_weight * coverage if self.text is not None else 0.0
+        meaning = cosine if self.vector is not None else 0.0
+        return text + meaning >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -138,6 +147,54 @@ class FacetCounts:
     facets: Facets
     without: dict[str, int] = field(default_factory=dict)
     matched: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A query resolved against the store, in one step (one round trip on OpenSearch):
+    its words analysed and their typos corrected, the share of them the store holds
+    (see LexicalResult.known), and the store's nearest record to the query vector, with
+    that record's vector."""
+
+    terms: QueryTerms | None = None
+    known: float = 0.0
+    nearest: Hit | None = None
+    nearest_vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """Everything one search asks of an engine, resolved once by ranking: the keyword
+    list (``terms``), the meaning list (``vector``), each ``k`` long under ``filters``;
+    the match rule and the facet fields to count. With neither terms nor vector the list
+    is the filtered records, newest first (browsing)."""
+
+    filters: Filters
+    k: int
+    terms: QueryTerms | None = None
+    vector: np.ndarray | None = None
+    match: MatchQuery = field(default_factory=MatchQuery)
+    facet_fields: tuple[str, ...] | None = None  # None: every facet of the registry
+    records: bool = True  # whether the answer carries the matched hits' records
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A plan executed: the keyword list (or the browsed one) with its total and each
+    hit's share of the query's words, the meaning list, the counts of the match set
+    (``counts.matched``: which hits of either list are in it) and every matched hit's
+    record."""
+
+    keyword: list[Hit]
+    keyword_total: int
+    coverage: dict[str, float]
+    semantic: list[Hit]
+    counts: FacetCounts
+    records: dict[str, Innovation]
+
+    @property
+    def candidates(self) -> list[str]:
+        return list(dict.fromkeys(h.id for h in [*self.keyword, *self.semantic]))
 
 
 @dataclass(frozen=True)
@@ -186,9 +243,16 @@ class Engine(Protocol):
 
     def count(self) -> int: ...
 
-    def lexical(
-        self, text: str, filters: Filters, k: int, correct: bool = True
-    ) -> LexicalResult: ...
+    def resolve(
+        self, text: str | None, vector: np.ndarray | None, correct: bool = True
+    ) -> Resolved:
+        """``text`` analysed (typos corrected unless ``correct`` is off) and ``vector``'s
+        nearest record in the whole store; either may be None."""
+        ...
+
+    def execute(self, plan: QueryPlan) -> Answer:
+        """Run a plan: at most one round trip to a search node."""
+        ...
 
     def knn(
         self,
@@ -331,3 +395,15 @@ def query_terms(
     fixed = correct([terms[0] for terms in words.values() if len(terms) == 1])
     grouped = (tuple(dict.fromkeys(fixed.get(t, t) for t in terms)) for terms in words.values())
     return QueryTerms(tuple(dict.fromkeys(grouped)), fixed)
+
+
+def keyword_search(
+    engine: Engine, text: str, filters: Filters, k: int, correct: bool = True
+) -> LexicalResult:
+    """A keyword search alone: the query resolved, then its keyword list executed."""
+    resolved = engine.resolve(text, None, correct)
+    terms = resolved.terms or QueryTerms()
+    found = engine.execute(QueryPlan(filters, k, terms, facet_fields=(), records=False))
+    return LexicalResult(
+        found.keyword, found.keyword_total, terms.corrections, found.coverage, resolved.known
+    )

@@ -34,13 +34,15 @@ import numpy as np
 from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
     COMPLETED_FIELDS,
+    Answer,
     FacetCounts,
     Filters,
     Hit,
-    LexicalResult,
     MatchQuery,
+    QueryPlan,
     QueryTerms,
     ReindexReport,
+    Resolved,
     WriteResult,
     as_typed,
     check_layout,
@@ -475,16 +477,13 @@ class EmbeddedEngine:
     def count(self) -> int:
         return int(self._db().execute("SELECT count(*) FROM docs").fetchone()[0])
 
-    def _lexical_matches(
-        self, text: str, correct: bool = True, given: QueryTerms | None = None
-    ) -> tuple[_Snapshot, _Matches, QueryTerms]:
-        """Rows matching any analysed (and typo-corrected) term, with BM25 scores and how
-        many of the query's words each holds; ``given`` is the query already analysed.
+    def _lexical_matches(self, query: QueryTerms) -> tuple[_Snapshot, _Matches]:
+        """Rows matching any of the query's terms, with BM25 scores and how many of its
+        words each holds.
 
         The rows, their scores and the snapshot they index all belong to one generation.
         """
         snap = self._view()
-        query = given or self._terms(snap, text, correct)
         found = self._matches.get((snap.generation, query.words))
         if found is None:
             postings = {t: snap.postings.get(t) for t in query.terms}
@@ -492,7 +491,6 @@ class EmbeddedEngine:
                 with self._reading() as generation:
                     if generation != snap.generation:
                         snap = self._current(generation)
-                        query = given or self._terms(snap, text, correct)
                         postings = {t: snap.postings.get(t) for t in query.terms}
                     for term, cached in postings.items():
                         postings[term] = cached or snap.keep_postings(
@@ -502,7 +500,7 @@ class EmbeddedEngine:
             matches = self._matches if len(self._matches) <= 256 else {}
             matches[(snap.generation, query.words)] = found
             self._matches = matches
-        return snap, found, query
+        return snap, found
 
     def _terms(self, snap: _Snapshot, text: str, correct: bool) -> QueryTerms:
         budget = term_budget(self.fields)
@@ -540,21 +538,50 @@ class EmbeddedEngine:
             snap.last_similarities = last
         return last[1]
 
-    def lexical(self, text: str, filters: Filters, k: int, correct: bool = True) -> LexicalResult:
-        snap, found, query = self._lexical_matches(text, correct)
+    def resolve(
+        self, text: str | None, vector: np.ndarray | None, correct: bool = True
+    ) -> Resolved:
+        snap = self._view()
+        terms = self._terms(snap, text, correct) if text is not None else None
+        nearest = self.knn(vector, Filters(), 1) if vector is not None else []
+        return Resolved(
+            terms,
+            terms.known_share(lambda w: any(t in snap.vocabulary for t in w)) if terms else 0.0,
+            nearest[0] if nearest else None,
+            self.get_vector(nearest[0].id) if nearest else None,
+        )
+
+    def execute(self, plan: QueryPlan) -> Answer:
+        keyword: list[Hit] = []
+        total, coverage = 0, dict[str, float]()
+        if plan.terms is not None:
+            keyword, total, coverage = self._keyword(plan.terms, plan.filters, plan.k)
+        elif plan.vector is None:
+            keyword = self.browse(plan.filters, plan.k)
+        semantic = self.knn(plan.vector, plan.filters, plan.k) if plan.vector is not None else []
+        candidates = list(dict.fromkeys(h.id for h in [*keyword, *semantic]))
+        counts = self.facets(plan.match, plan.filters, plan.facet_fields, candidates)
+        matched = [i for i in candidates if i in counts.matched]
+        return Answer(
+            keyword,
+            total if plan.terms is not None else counts.total,
+            coverage,
+            semantic,
+            counts,
+            self.get_many(matched) if plan.records and matched else {},
+        )
+
+    def _keyword(
+        self, query: QueryTerms, filters: Filters, k: int
+    ) -> tuple[list[Hit], int, dict[str, float]]:
+        """Keyword top k under the filters, how many match, each hit's share of the words."""
+        snap, found = self._lexical_matches(query)
         positions, scores = found.positions, found.scores
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
         positions, scores, words = positions[keep], scores[keep], found.words[keep]
         hits = _top(snap, positions, scores, k)
         share = dict(zip(positions.tolist(), words / max(len(query.words), 1), strict=True))
-        return LexicalResult(
-            hits,
-            len(positions),
-            query.corrections,
-            {h.id: float(share[snap.row_of[h.id]]) for h in hits},
-            query.known_share(lambda word: any(t in snap.vocabulary for t in word)),
-            query,
-        )
+        return hits, len(positions), {h.id: float(share[snap.row_of[h.id]]) for h in hits}
 
     def knn(
         self,
@@ -626,7 +653,8 @@ class EmbeddedEngine:
     def _match_set(self, match: MatchQuery) -> tuple[_Snapshot, np.ndarray]:
         """Which rows match (see ``MatchQuery``), over the whole store."""
         if match.text is not None:
-            snap, found, query = self._lexical_matches(match.text, given=match.terms)
+            query = match.terms or self._terms(self._view(), match.text, correct=True)
+            snap, found = self._lexical_matches(query)
             score = np.zeros(len(snap.ids), dtype=np.float64)
             if query.words:
                 score[found.positions] = match.coverage_weight * found.words / len(query.words)

@@ -15,7 +15,7 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
@@ -28,18 +28,19 @@ from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
     COMPLETED_FIELDS,
+    Answer,
     Completion,
     EngineUnavailable,
     FacetCounts,
     Filters,
     Hit,
-    LexicalResult,
     MatchQuery,
+    QueryPlan,
     QueryTerms,
     ReindexReport,
+    Resolved,
     WriteFailed,
     WriteResult,
-    as_typed,
     check_layout,
     check_vectors,
     completion,
@@ -63,6 +64,7 @@ MAX_FACET_VALUES = 10_000
 SUGGESTIONS = 10
 # In-flight searches that resolved the alias before a swap finish on the old index.
 DRAIN_SECONDS = 1.0
+META_SECONDS = 5.0  # how long a search trusts its last read of the index's _meta
 BUSY_STATUSES = (429, 502, 503, 504)
 SCORE_ORDER = [{"_score": "desc"}, {"id": "asc"}]
 SUGGEST = {  # candidates only; indexer.fuzzy.closest picks exactly like the embedded engine
@@ -249,32 +251,104 @@ def _model_of(meta: dict[str, Any] | None) -> ModelInfo | None:
     return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
 
 
-def _lexical_body(query: QueryTerms, filters: Filters, k: int, fields: Registry) -> dict:
-    """Keyword top k under the filters, with which query words each hit contains (named
-    clauses that add nothing to the score) and, over the whole store (a global
-    aggregation), how many records hold each word."""
-    # "vocabulary" holds every analysed field's terms: one clause per word.
-    words = {f"w{i}": {"terms": {"vocabulary": list(w)}} for i, w in enumerate(query.words)}
-    named = [
-        {"constant_score": {"filter": clause, "boost": 0.0, "_name": name}}
-        for name, clause in words.items()
+def _named_words(query: QueryTerms) -> list[dict[str, Any]]:
+    """One named clause per query word that adds nothing to the score: a hit's
+    ``matched_queries`` say which words it holds ("vocabulary" has every analysed
+    field's terms, so one clause per word)."""
+    return [
+        {
+            "constant_score": {
+                "filter": {"terms": {"vocabulary": list(word)}},
+                "boost": 0.0,
+                "_name": f"w{i}",
+            }
+        }
+        for i, word in enumerate(query.words)
     ]
-    held = {name: {"filter": clause} for name, clause in words.items()}
+
+
+def lexical_body(
+    query: QueryTerms, filters: Filters, k: int, fields: Registry, source: Any = False
+) -> dict[str, Any]:
+    """Keyword top k under the filters, with which query words each hit holds."""
     return {
         "query": {
             "bool": {
                 "must": [_text_query(query.terms, fields)],
-                "should": named,
+                "should": _named_words(query),
                 **_restriction(filters)["bool"],
             }
         },
-        "aggs": {"store": {"global": {}, "aggs": held}},
         "size": max(k, 0),
         "sort": SCORE_ORDER,
         "track_scores": True,
         "track_total_hits": True,
-        "_source": False,
+        "_source": source,
     }
+
+
+def knn_body(
+    vector: np.ndarray,
+    filters: Filters,
+    k: int,
+    exclude: Sequence[str] = (),
+    words: QueryTerms | None = None,
+    source: Any = False,
+) -> dict[str, Any]:
+    """Top k by cosine with the filters applied inside the HNSW search (Lucene filter),
+    and, given ``words``, which of them each hit holds (named clauses, no score).
+
+    The graph is searched at least KNN_BREADTH wide (Lucene's candidate queue is k):
+    asked for 10 under a filter, an HNSW search missed the 10th-best of 502 records.
+    """
+    clause = {
+        "vector": np.asarray(vector, np.float32).tolist(),
+        "k": max(k, KNN_BREADTH),
+        "filter": _restriction(filters, exclude),
+    }
+    query: dict[str, Any] = {"knn": {"vector": clause}}
+    if words is not None and words.words:
+        query = {"bool": {"must": [query], "should": _named_words(words)}}
+    return {"query": query, "size": k, "_source": source}
+
+
+def browse_body(filters: Filters, k: int, source: Any = False) -> dict[str, Any]:
+    """Records passing the filters, newest first (for an empty query)."""
+    return {
+        "query": _restriction(filters),
+        "size": max(k, 0),
+        "sort": [{"year": "desc"}, {"id": "asc"}],
+        "_source": source,
+    }
+
+
+def facets_body(
+    match: dict[str, Any], filters: Filters, fields: Sequence[str], candidates: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Counts of the match set: each field under the other fields' filters (disjunctive),
+    and which ``candidates`` are in it."""
+    aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
+    for name in fields:
+        aggs[name] = {
+            "filter": _restriction(filters.without(name)),
+            "aggs": {"values": {"terms": {"field": name, "size": MAX_FACET_VALUES}}},
+        }
+    if candidates:
+        aggs["candidates"] = {
+            "filter": {"ids": {"values": list(candidates)}},
+            "aggs": {"values": {"terms": {"field": "id", "size": len(candidates)}}},
+        }
+    return {"query": match, "size": 0, "track_total_hits": False, "aggs": aggs}
+
+
+def probe_body(typed: QueryTerms, asked: Sequence[str]) -> dict[str, Any]:
+    """Which of a query's terms the store holds (a count per term over every record) and
+    the suggester's candidates for the ``asked`` ones (see indexer.fuzzy.closest)."""
+    aggs = {f"t{i}": {"filter": {"term": {"vocabulary": t}}} for i, t in enumerate(typed.terms)}
+    body: dict[str, Any] = {"size": 0, "track_total_hits": False, "aggs": aggs}
+    if asked:
+        body["suggest"] = {f"s{i}": {"text": t, "term": SUGGEST} for i, t in enumerate(asked)}
+    return body
 
 
 def _cosine_of(score: float) -> float:
@@ -285,6 +359,94 @@ def _counts(name: str, agg: dict[str, Any] | None) -> dict[Any, int]:
     buckets = (agg or {}).get("values", {}).get("buckets", [])
     cast: Callable[[Any], Any] = {"year": int, "digital": bool}.get(name, str)
     return {cast(b["key"]): int(b["doc_count"]) for b in buckets}
+
+
+def _recorder(asked: list[str]) -> Callable[[list[str]], dict[str, str]]:
+    """A ``correct`` for query_terms that notes which terms it was asked to correct."""
+
+    def record(terms: list[str]) -> dict[str, str]:
+        asked.extend(terms)
+        return {}
+
+    return record
+
+
+def fixed_by(fixed: dict[str, str]) -> Callable[[list[str]], dict[str, str]]:
+    """A ``correct`` for query_terms that applies fixes already chosen."""
+    return lambda terms: {t: fixed[t] for t in terms if t in fixed}
+
+
+def _fixes(asked: Sequence[str], suggest: dict[str, Any]) -> dict[str, str]:
+    """Unknown terms -> closest index term; the term suggester only supplies candidates."""
+    fixed: dict[str, str] = {}
+    for i, term in enumerate(asked):
+        options = {o["text"]: o["freq"] for e in suggest.get(f"s{i}", []) for o in e["options"]}
+        best = closest(term, options)
+        if best is not None:
+            fixed[term] = best
+    return fixed
+
+
+def _held(probe: dict[str, Any], i: int) -> bool:
+    """Whether some record holds the probe's i-th term."""
+    return bool(probe.get("aggregations", {}).get(f"t{i}", {}).get("doc_count"))
+
+
+def _facet_counts(found: dict[str, Any], fields: Sequence[str]) -> FacetCounts:
+    return FacetCounts(
+        int(found.get("matched", {}).get("doc_count", 0)),
+        {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields},
+        {name: int(found.get(name, {}).get("doc_count", 0)) for name in fields},
+        frozenset(_counts("id", found.get("candidates"))),
+    )
+
+
+def _share(hit: dict[str, Any], words: int) -> float:
+    """The share of the query's words a hit holds (its named clauses, see _named_words)."""
+    return len(hit.get("matched_queries", [])) / words if words else 0.0
+
+
+def _cosine_to(source: dict[str, Any], vector: np.ndarray) -> float:
+    stored = np.asarray(source["vector"], np.float32)
+    norms = float(np.linalg.norm(stored) * np.linalg.norm(vector)) or 1.0
+    return float(stored @ np.asarray(vector, np.float32)) / norms
+
+
+def _answer(
+    plan: QueryPlan,
+    listed: dict[str, Any] | None,
+    meaning: list[dict[str, Any]],
+    counts: FacetCounts,
+    fields: Registry,
+) -> Answer:
+    """A plan's answer from its _msearch hits: which hits are in the match set is decided
+    here, by MatchQuery.reaches, from the words and cosine each hit came with."""
+    listed_hits = listed["hits"] if listed else []
+    words = len(plan.terms.words) if plan.terms else 0
+    coverage = {h["_id"]: _share(h, words) for h in listed_hits} if plan.terms else {}
+    cosine = {h["_id"]: _cosine_of(h["_score"]) for h in meaning}
+    match = plan.match
+    held = dict.fromkeys((h["_id"] for h in [*listed_hits, *meaning]), 0.0)
+    held |= {h["_id"]: _share(h, len(match.terms.words)) for h in meaning if match.terms}
+    held |= coverage
+    sources = {h["_id"]: h.get("_source") or {} for h in [*meaning, *listed_hits]}
+    if match.vector is not None:
+        for i in held.keys() - cosine.keys():
+            cosine[i] = _cosine_to(sources[i], match.vector)
+    matched = frozenset(i for i in held if match.reaches(held[i], cosine.get(i, 0.0)))
+    total = listed["total"]["value"] if plan.terms is not None and listed else counts.total
+    return Answer(
+        [Hit(h["_id"], float(h.get("_score") or 0.0)) for h in listed_hits],
+        int(total),
+        coverage,
+        [Hit(h["_id"], cosine[h["_id"]]) for h in meaning],
+        replace(counts, matched=matched),
+        {
+            i: Innovation.from_dict(sources[i]["data"], fields)
+            for i in matched
+            if "data" in sources[i]
+        },
+    )
 
 
 def _chunks(items: Iterable[R], size: int) -> Iterator[list[R]]:
@@ -346,6 +508,7 @@ class OpenSearchEngine:
         self.fields = fields
         self.shard_layout = layout or ShardLayout()
         self.lock = lock or ThreadLock()
+        self._meta_read: tuple[float, dict[str, Any]] | None = None
         parts = urlsplit(url)
         self.location = f"{parts.scheme}://{parts.hostname}:{parts.port or 9200}"  # no secrets
         self.client = OpenSearch(
@@ -360,6 +523,27 @@ class OpenSearchEngine:
         resp = self.client.search(
             index=self.alias, body=body, ignore_unavailable=True, search_type=search_type
         )
+        return self._complete(resp)
+
+    def _msearch(self, searches: Sequence[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
+        """Several (body, scored) searches of the alias in one round trip, answered in
+        order; each is checked as ``_search`` checks one."""
+        lines: list[dict[str, Any]] = []
+        for body, scored in searches:
+            header: dict[str, Any] = {"index": self.alias, "ignore_unavailable": True}
+            if scored and self.shard_layout.search_type:
+                header["search_type"] = self.shard_layout.search_type
+            lines += [header, body]
+        answers = self.client.msearch(body=lines)["responses"]
+        for answer in answers:
+            if "error" in answer:
+                error = answer["error"]
+                kind = error.get("type", "error") if isinstance(error, dict) else str(error)
+                raise TransportError(answer.get("status", 500), kind, error)
+        return [self._complete(answer) for answer in answers]
+
+    def _complete(self, resp: dict[str, Any]) -> dict[str, Any]:
+        """A search answer, unless some shard failed (then searches must wait)."""
         shards = resp["_shards"]
         if shards["failed"]:
             raise EngineUnavailable(
@@ -423,13 +607,20 @@ class OpenSearchEngine:
                 raise
 
     # -- writes -------------------------------------------------------------------------
-    def _meta(self) -> dict[str, Any] | None:
-        """The live index's ``_meta`` (model and layout); None before the first write."""
+    def _meta(self, recent: bool = False) -> dict[str, Any] | None:
+        """The live index's ``_meta`` (model and layout); None before the first write.
+        ``recent`` accepts a read up to META_SECONDS old (searches check the store on
+        every request; it changes only when a rebuild swaps the index)."""
+        read = self._meta_read
+        if recent and read is not None and time.monotonic() - read[0] < META_SECONDS:
+            return read[1]
         try:
             mappings = self.client.indices.get_mapping(index=self.alias)
         except NotFoundError:
             return None
-        return next(iter(mappings.values()))["mappings"].get("_meta") or {}
+        meta = next(iter(mappings.values()))["mappings"].get("_meta") or {}
+        self._meta_read = (time.monotonic(), meta)
+        return meta
 
     @_guarded
     def model_info(self) -> ModelInfo | None:
@@ -441,7 +632,9 @@ class OpenSearchEngine:
 
     @_guarded
     def check_store(self, model: ModelInfo | None = None) -> None:
-        meta = self._meta()
+        self._check(self._meta(recent=True), model)
+
+    def _check(self, meta: dict[str, Any] | None, model: ModelInfo | None) -> None:
         if meta is None:
             return  # nothing stored yet: the first write creates the index
         check_layout(meta.get("layout"), self.fields, f"{self.location} ({self.alias})")
@@ -459,7 +652,7 @@ class OpenSearchEngine:
     def _upsert(
         self, records: Sequence[Innovation], vectors: np.ndarray, model: ModelInfo
     ) -> list[WriteResult]:
-        self.check_store(model)
+        self._check(self._meta(), model)  # never a cached read: a write must see a rebuild
         self._ensure_index(model)
         old = self._sources([r.id for r in records])
         now = utc_now()
@@ -541,42 +734,59 @@ class OpenSearchEngine:
     def count(self) -> int:
         return int(self.client.count(index=self.alias, ignore_unavailable=True)["count"])
 
-    def _corrections(self, terms: list[str]) -> dict[str, str]:
-        """Unknown terms -> closest index term; the term suggester only supplies candidates."""
-        candidates = [t for t in terms if max_edits(t) > 0]
-        if not candidates:
-            return {}
-        suggest = {f"t{i}": {"text": t, "term": SUGGEST} for i, t in enumerate(candidates)}
-        found = self._search({"size": 0, "suggest": suggest}).get("suggest", {})
-        fixed: dict[str, str] = {}
-        for i, term in enumerate(candidates):
-            options = {o["text"]: o["freq"] for e in found.get(f"t{i}", []) for o in e["options"]}
-            best = closest(term, options)
-            if best is not None:
-                fixed[term] = best
-        return fixed
-
-    def _terms(self, text: str, correct: bool = True) -> QueryTerms:
-        """The query analysed, its unknown terms corrected unless ``correct`` is off."""
-        fix = self._corrections if correct else as_typed
-        return query_terms(text, fix, term_budget(self.fields))
+    @_guarded
+    def resolve(
+        self, text: str | None, vector: np.ndarray | None, correct: bool = True
+    ) -> Resolved:
+        """One _msearch: which query terms the store holds, with the suggester's
+        candidates for the unknown ones (indexer.fuzzy.closest picks exactly as in the
+        embedded engine), and the nearest record to ``vector`` with its vector."""
+        budget = term_budget(self.fields)
+        asked: list[str] = []
+        typed = query_terms(text, _recorder(asked), budget) if text is not None else None
+        asked = [t for t in asked if correct and max_edits(t) > 0]
+        searches = [(probe_body(typed, asked), False)] if typed and typed.words else []
+        if vector is not None:
+            searches.append((knn_body(vector, Filters(), 1, source=["vector"]), False))
+        answers = self._msearch(searches) if searches else []
+        probe = answers.pop(0) if typed and typed.words else {}
+        fixed = _fixes(asked, probe.get("suggest", {}))
+        held = {t for i, t in enumerate(typed.terms) if _held(probe, i)} if typed else set()
+        held |= set(fixed.values())
+        terms = query_terms(text, fixed_by(fixed), budget) if text is not None else None
+        nearest = answers[0]["hits"]["hits"][:1] if answers else []
+        return Resolved(
+            terms,
+            terms.known_share(lambda w: any(t in held for t in w)) if terms else 0.0,
+            Hit(nearest[0]["_id"], _cosine_of(nearest[0]["_score"])) if nearest else None,
+            np.asarray(nearest[0]["_source"]["vector"], np.float32) if nearest else None,
+        )
 
     @_guarded
-    def lexical(self, text: str, filters: Filters, k: int, correct: bool = True) -> LexicalResult:
-        query = self._terms(text, correct)
-        if not query.words:
-            return LexicalResult([], 0, query.corrections, query=query)
-        resp = self._search(_lexical_body(query, filters, k, self.fields), scored=True)
-        words = len(query.words)
-        hits = [Hit(h["_id"], float(h["_score"])) for h in resp["hits"]["hits"]]
-        coverage = {
-            h["_id"]: len(h.get("matched_queries", [])) / words for h in resp["hits"]["hits"]
-        }
-        store = resp["aggregations"]["store"]
-        held = {w for i, w in enumerate(query.words) if store[f"w{i}"]["doc_count"]}
-        known = query.known_share(held.__contains__)
-        total = int(resp["hits"]["total"]["value"])
-        return LexicalResult(hits, total, query.corrections, coverage, known, query)
+    def execute(self, plan: QueryPlan) -> Answer:
+        """One _msearch: the keyword (or browsed) list, the meaning list and the counts.
+        The lists carry what decides whether a hit is in the match set (the words it
+        holds; a keyword hit's vector when the rule has one) and, with ``plan.records``,
+        the record itself, so the page needs no further request."""
+        fields = self.fields.facets if plan.facet_fields is None else plan.facet_fields
+        data = ["data"] if plan.records else []
+        searches: list[tuple[dict[str, Any], bool]] = []
+        if plan.terms is not None:
+            source = [*data, "vector"] if plan.match.vector is not None else data
+            body = lexical_body(plan.terms, plan.filters, plan.k, self.fields, source or False)
+            searches.append((body, True))
+        elif plan.vector is None:
+            searches.append((browse_body(plan.filters, plan.k, data or False), False))
+        if plan.vector is not None:
+            words = plan.match.terms if plan.match.text is not None else None
+            body = knn_body(plan.vector, plan.filters, plan.k, (), words, data or False)
+            searches.append((body, False))
+        searches.append((facets_body(self._match_query(plan.match), plan.filters, fields), False))
+        answers = self._msearch(searches)
+        counts = _facet_counts(answers[-1].get("aggregations", {}), fields)
+        listed = answers[0]["hits"] if plan.terms is not None or plan.vector is None else None
+        meaning = answers[-2]["hits"]["hits"] if plan.vector is not None else []
+        return _answer(plan, listed, meaning, counts, self.fields)
 
     @_guarded
     def knn(
@@ -587,33 +797,16 @@ class OpenSearchEngine:
         min_similarity: float = -1.0,
         exclude: Sequence[str] = (),
     ) -> list[Hit]:
-        """Top k by cosine with the filters applied inside the HNSW search (Lucene filter).
-
-        The graph is searched at least KNN_BREADTH wide (Lucene's candidate queue is k):
-        asked for 10 under a filter, an HNSW search missed the 10th-best of 502 records.
-        """
         if k <= 0:
             return []
-        clause = {
-            "vector": np.asarray(vector, np.float32).tolist(),
-            "k": max(k, KNN_BREADTH),
-            "filter": _restriction(filters, exclude),
-        }
-        resp = self._search({"query": {"knn": {"vector": clause}}, "size": k, "_source": False})
+        resp = self._search(knn_body(vector, filters, k, exclude))
         hits = [Hit(h["_id"], _cosine_of(h["_score"])) for h in resp["hits"]["hits"]]
         return ranked((h for h in hits if h.score >= min_similarity), k)
 
     @_guarded
     def browse(self, filters: Filters, k: int) -> list[Hit]:
         """Records passing the filters, newest first (for an empty query)."""
-        resp = self._search(
-            {
-                "query": _restriction(filters),
-                "size": max(k, 0),
-                "sort": [{"year": "desc"}, {"id": "asc"}],
-                "_source": False,
-            }
-        )
+        resp = self._search(browse_body(filters, k))
         return [Hit(h["_id"], 0.0) for h in resp["hits"]["hits"]]
 
     @_guarded
@@ -636,7 +829,7 @@ class OpenSearchEngine:
             return {"match_all": {}}
         clauses: list[dict[str, Any]] = []
         if match.text is not None:
-            words = (match.terms or self._terms(match.text)).words
+            words = (match.terms or self.resolve(match.text, None).terms or QueryTerms()).words
             share = match.coverage_weight / len(words) if words else 0.0
             clauses += [
                 {"constant_score": {"filter": _text_query(list(word), self.fields), "boost": share}}
@@ -677,25 +870,8 @@ class OpenSearchEngine:
     ) -> FacetCounts:
         """Each field counted under the query and the other fields' filters (disjunctive)."""
         fields = self.fields.facets if fields is None else fields
-        aggs: dict[str, Any] = {"matched": {"filter": _restriction(filters)}}
-        for name in fields:
-            aggs[name] = {
-                "filter": _restriction(filters.without(name)),
-                "aggs": {"values": {"terms": {"field": name, "size": MAX_FACET_VALUES}}},
-            }
-        if candidates:
-            aggs["candidates"] = {
-                "filter": {"ids": {"values": list(candidates)}},
-                "aggs": {"values": {"terms": {"field": "id", "size": len(candidates)}}},
-            }
-        body = {"query": self._match_query(match), "size": 0, "aggs": aggs}
-        found = self._search(body).get("aggregations", {})
-        return FacetCounts(
-            int(found.get("matched", {}).get("doc_count", 0)),
-            {name: ordered_facet(name, _counts(name, found.get(name))) for name in fields},
-            {name: int(found.get(name, {}).get("doc_count", 0)) for name in fields},
-            frozenset(_counts("id", found.get("candidates"))),
-        )
+        body = facets_body(self._match_query(match), filters, fields, candidates)
+        return _facet_counts(self._search(body).get("aggregations", {}), fields)
 
     # -- generations ----------------------------------------------------------------------
     @_guarded
@@ -724,6 +900,7 @@ class OpenSearchEngine:
             swap = [{"remove": {"index": i, "alias": self.alias}} for i in old]
             swap.append({"add": {"index": new, "alias": self.alias}})
             self.client.indices.update_aliases(body={"actions": swap})
+            self._meta_read = None
         except BaseException:
             with contextlib.suppress(TransportError):
                 self.client.indices.delete(index=new, ignore_unavailable=True)
@@ -774,6 +951,7 @@ class OpenSearchEngine:
     def drop(self) -> None:
         """Delete every generation of this alias (and with them the alias)."""
         names = self.generations()
+        self._meta_read = None
         if names:
             self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
 

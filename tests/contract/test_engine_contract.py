@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from indexer.embeddings import ModelInfo, ModelMismatch
-from indexer.engines.base import Filters, MatchQuery
+from indexer.engines.base import Filters, MatchQuery, QueryPlan, Resolved, keyword_search
 from indexer.text import analyzer
 from indexer.validation import validate
 from ranking.search import EPSILON
@@ -40,7 +40,7 @@ WORDS = ("sampah", "plastik")
 
 
 def test_exact_query_returns_matching_records_in_score_order(loaded_engine):
-    result = loaded_engine.lexical("puskesmas", Filters(), 200)
+    result = keyword_search(loaded_engine, "puskesmas", Filters(), 200)
     assert result.total == len(result.hits) > 5
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
@@ -60,30 +60,31 @@ def test_exact_query_returns_matching_records_in_score_order(loaded_engine):
 
 
 def test_typo_is_corrected_only_for_unknown_terms(loaded_engine):
-    exact = loaded_engine.lexical("antrean puskesmas", Filters(), 50)
-    typo = loaded_engine.lexical("antrean puskesms", Filters(), 50)
+    exact = keyword_search(loaded_engine, "antrean puskesmas", Filters(), 50)
+    typo = keyword_search(loaded_engine, "antrean puskesms", Filters(), 50)
     assert typo.corrections == {"puskesms": "puskesmas"}
     assert exact.corrections == {}
     assert [h.id for h in typo.hits] == [h.id for h in exact.hits]
 
 
 def test_a_query_searched_as_typed_keeps_its_typo_in_hits_and_counts(loaded_engine):
-    typed = loaded_engine.lexical("antrean puskesms", Filters(), 500, correct=False)
-    antrean = loaded_engine.lexical("antrean", Filters(), 500)
+    typed = keyword_search(loaded_engine, "antrean puskesms", Filters(), 500, correct=False)
+    antrean = keyword_search(loaded_engine, "antrean", Filters(), 500)
     assert typed.corrections == {}
     assert {h.id for h in typed.hits} == {h.id for h in antrean.hits}
-    match = MatchQuery("antrean puskesms", terms=typed.query)
+    as_typed = loaded_engine.resolve("antrean puskesms", None, correct=False).terms
+    match = MatchQuery("antrean puskesms", terms=as_typed)
     assert loaded_engine.facets(match, Filters()).total == antrean.total
 
 
 def test_keyword_hits_say_how_much_of_the_query_they_hold(loaded_engine):
     """Coverage per hit and the share of the query's words the store holds at all (the
     made-up third word is in no record) are the same on every engine."""
-    found = loaded_engine.lexical("antrean puskesmas zyxwvut", Filters(), 200)
+    found = keyword_search(loaded_engine, "antrean puskesmas zyxwvut", Filters(), 200)
     assert found.known == pytest.approx(2 / 3)
     assert set(found.coverage) == {h.id for h in found.hits}
     assert {round(c, 6) for c in found.coverage.values()} <= {round(1 / 3, 6), round(2 / 3, 6)}
-    both = loaded_engine.lexical("antrean puskesmas", Filters(), 200).coverage
+    both = keyword_search(loaded_engine, "antrean puskesmas", Filters(), 200).coverage
     assert {i for i, c in found.coverage.items() if c > 0.5} == {
         i for i, c in both.items() if c == 1.0
     }
@@ -145,7 +146,7 @@ def test_totals_without_each_filter_are_what_dropping_it_would_give(loaded_engin
 def test_match_set_counts_the_share_of_query_words(loaded_engine):
     """Half of a two-word query is not enough at a 0.75 threshold: both words are needed,
     through either of a word's terms (its stem or its surface form)."""
-    lone = {w: {h.id for h in loaded_engine.lexical(w, Filters(), 500).hits} for w in WORDS}
+    lone = {w: {h.id for h in keyword_search(loaded_engine, w, Filters(), 500).hits} for w in WORDS}
     both = set.intersection(*lone.values())
     any_word = set.union(*lone.values())
     strict = loaded_engine.facets(MatchQuery(" ".join(WORDS), threshold=0.75), Filters())
@@ -164,7 +165,7 @@ def test_match_set_adds_word_share_to_cosine(loaded_engine):
     meaning = loaded_engine.facets(MatchQuery(vector=vector, threshold=cut), Filters())
     assert meaning.total == len(by_meaning)
     text = "nomor darurat"
-    words = {h.id for h in loaded_engine.lexical(text, Filters(), 500).hits}
+    words = {h.id for h in keyword_search(loaded_engine, text, Filters(), 500).hits}
     both = MatchQuery(text, vector, coverage_weight=0.05, threshold=cut)
     counts = loaded_engine.facets(both, Filters(), candidates=[h.id for h in near])
     assert counts.total >= meaning.total
@@ -208,8 +209,8 @@ def test_upsert_reports_created_updated_unchanged(new_engine, embedder):
     stored = engine.get("uji-1")
     assert stored.title == "Layanan Antar Obat Lansia"
     assert stored.created_at == first.created_at
-    assert [h.id for h in engine.lexical("lansia", Filters(), 5).hits] == ["uji-1"]
-    assert engine.lexical("obat", Filters(), 5).total == 1
+    assert [h.id for h in keyword_search(engine, "lansia", Filters(), 5).hits] == ["uji-1"]
+    assert keyword_search(engine, "obat", Filters(), 5).total == 1
 
 
 def test_delete_removes_text_facets_and_vector(new_engine, embedder):
@@ -218,7 +219,7 @@ def test_delete_removes_text_facets_and_vector(new_engine, embedder):
     engine.upsert([record], embedder.encode([record.embedding_text()]), embedder.info)
     assert engine.delete(["uji-1", "missing"]) == 1
     assert engine.get("uji-1") is None and engine.get_vector("uji-1") is None
-    assert engine.lexical("obat", Filters(), 5).total == 0
+    assert keyword_search(engine, "obat", Filters(), 5).total == 0
     assert engine.facets(MatchQuery(), Filters()).total == 0
 
 
@@ -260,8 +261,10 @@ def test_a_very_long_query_answers_like_its_first_terms(loaded_engine):
     OpenSearch stays under its clause limit)."""
     words = [f"{c}{i:02d}" for c in "qxzj" for i in range(100)]  # unknown, too short to fix
     long_query = "antrean puskesmas " + " ".join(words)
-    found = loaded_engine.lexical(long_query, Filters(), 10)
-    assert found.total == loaded_engine.lexical("antrean puskesmas", Filters(), 10).total > 0
+    found = keyword_search(loaded_engine, long_query, Filters(), 10)
+    assert (
+        found.total == keyword_search(loaded_engine, "antrean puskesmas", Filters(), 10).total > 0
+    )
 
 
 def test_completion_finds_titles_and_tags_by_the_word_being_typed(loaded_engine):
@@ -279,10 +282,52 @@ def test_completion_finds_titles_and_tags_by_the_word_being_typed(loaded_engine)
     assert loaded_engine.complete('pusk" OR * NEAR(', Filters(), 10) == []  # syntax is text
 
 
-def test_counts_from_the_query_lexical_analysed_equal_counts_from_its_text(loaded_engine):
-    found = loaded_engine.lexical("antrian puskesms", Filters(), 50)
-    assert found.query is not None and found.query.corrections == {"puskesms": "puskesmas"}
-    reused = MatchQuery("antrian puskesms", terms=found.query)
+def test_counts_from_the_resolved_query_equal_counts_from_its_text(loaded_engine):
+    resolved = loaded_engine.resolve("antrian puskesms", None)
+    assert resolved.terms is not None
+    assert resolved.terms.corrections == {"puskesms": "puskesmas"}
+    reused = MatchQuery("antrian puskesms", terms=resolved.terms)
     assert loaded_engine.facets(reused, Filters()) == loaded_engine.facets(
         MatchQuery("antrian puskesms"), Filters()
     )
+
+
+def test_resolve_finds_the_nearest_record_and_the_share_of_known_words(loaded_engine):
+    vector = loaded_engine.get_vector(loaded_engine.browse(Filters(), 1)[0].id)
+    resolved = loaded_engine.resolve("antrean puskesmas zyxwvut", vector)
+    nearest = loaded_engine.knn(vector, Filters(), 1)[0]
+    assert resolved.nearest is not None and resolved.nearest.id == nearest.id
+    np.testing.assert_allclose(
+        resolved.nearest_vector, loaded_engine.get_vector(nearest.id), atol=1e-6
+    )
+    assert resolved.known == pytest.approx(2 / 3)
+    assert loaded_engine.resolve(None, None) == Resolved()
+
+
+def test_a_plan_answers_as_the_primitives_do(loaded_engine):
+    """One execute gives the keyword list, the meaning list, the counts, which hits are
+    in the match set (as the engine's own count says) and exactly those hits' records."""
+    filters = Filters({"sector": ("kesehatan", "pendidikan")})
+    text = "antrean pasien puskesmas"
+    vector = loaded_engine.get_vector(keyword_search(loaded_engine, text, Filters(), 1).hits[0].id)
+    terms = loaded_engine.resolve(text, None).terms
+    mid = loaded_engine.knn(vector, filters, 30)[15].score  # cuts the meaning list in two
+    for weight, threshold in ((0.0, mid), (0.08, mid + 0.04), (1.0, mid + 0.5)):
+        match = MatchQuery(text, vector, weight, threshold, terms)
+        answer = loaded_engine.execute(QueryPlan(filters, 30, terms, vector, match))
+        assert answer.keyword == keyword_search(loaded_engine, text, filters, 30).hits
+        assert [h.id for h in answer.semantic] == [
+            h.id for h in loaded_engine.knn(vector, filters, 30)
+        ]
+        expected = loaded_engine.facets(match, filters, candidates=answer.candidates)
+        assert answer.counts == expected and 0 < len(expected.matched) < len(answer.candidates)
+        assert set(answer.records) == expected.matched
+        assert all(answer.records[i] == loaded_engine.get(i) for i in expected.matched)
+
+
+def test_a_plan_without_query_browses_newest_first(loaded_engine):
+    filters = Filters({"province": ("Jawa Timur",)})
+    answer = loaded_engine.execute(QueryPlan(filters, 7))
+    assert answer.keyword == loaded_engine.browse(filters, 7)
+    assert answer.keyword_total == loaded_engine.facets(MatchQuery(), filters).total > 7
+    assert list(answer.records) and set(answer.records) == {h.id for h in answer.keyword}

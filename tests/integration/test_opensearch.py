@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from indexer.embeddings import Embedder, ModelInfo
-from indexer.engines.base import Filters, MatchQuery, WriteFailed
+from indexer.engines.base import Filters, MatchQuery, WriteFailed, keyword_search
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.engines.opensearch import OpenSearchEngine
 from indexer.ingest import Ingestor, IngestReport
@@ -95,8 +95,8 @@ def test_engines_agree_on_sample_data(embedded_sample, os_sample):
         assert os_sample.browse(filters, 200) == embedded_sample.browse(filters, 200)
         for query in QUERIES:
             ours, theirs = (
-                os_sample.lexical(query, filters, 200),
-                embedded_sample.lexical(query, filters, 200),
+                keyword_search(os_sample, query, filters, 200),
+                keyword_search(embedded_sample, query, filters, 200),
             )
             assert (ours.total, _ids(ours.hits), ours.corrections) == (
                 theirs.total,
@@ -105,7 +105,7 @@ def test_engines_agree_on_sample_data(embedded_sample, os_sample):
             ), (query, filters)
             match = MatchQuery(text=query)
             assert os_sample.facets(match, filters) == embedded_sample.facets(match, filters)
-    assert embedded_sample.lexical("antrian puskesms", Filters(), 5).corrections
+    assert keyword_search(embedded_sample, "antrian puskesms", Filters(), 5).corrections
 
 
 def test_engines_agree_on_vectors(embedded_sample, os_sample):
@@ -143,7 +143,7 @@ def test_refused_record_rolls_back_the_whole_batch(fresh, embedded_sample, embed
     assert [record_id for record_id, _ in failure.value.errors] == [ids[2]]
     assert fresh.get(ids[0]) == before
     assert fresh.get(ids[1]) is None and fresh.count() == 1
-    assert fresh.lexical("diubah", Filters(), 5).total == 0
+    assert keyword_search(fresh, "diubah", Filters(), 5).total == 0
 
 
 def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
@@ -278,23 +278,34 @@ def test_ingest_rejects_refused_records_and_stores_the_rest(fresh, embedded_samp
     assert fresh.count() == 2
 
 
-def test_a_search_asks_the_suggester_once(os_sample, embedder, monkeypatch):
-    """The query is analysed and corrected once: the match set reuses lexical()'s terms
-    instead of asking the node's suggester again (one round trip fewer per search)."""
+def test_a_search_costs_at_most_two_round_trips(os_sample, embedder, monkeypatch):
+    """Whatever the mode, filters, sort or page: the query is resolved in one request
+    (its words known and corrected, the nearest record for the expansion) and the plan
+    executed in one more (lists, counts and the records of the page)."""
     from ranking.query import SearchRequest
     from ranking.search import SearchService
 
-    bodies: list[dict] = []
-    search = os_sample.client.search
+    requests: list[str] = []
+    perform = os_sample.client.transport.perform_request
 
-    def recorded(*args, **kwargs):
-        bodies.append(kwargs.get("body") or {})
-        return search(*args, **kwargs)
+    def counted(method, url, *args, **kwargs):
+        requests.append(f"{method} {url}")
+        return perform(method, url, *args, **kwargs)
 
-    monkeypatch.setattr(os_sample.client, "search", recorded)
     service = SearchService(os_sample, embedder)
-    for mode in ("lexical", "hybrid"):
-        bodies.clear()
-        response = service.search(SearchRequest(q="antrian puskesms", mode=mode))
-        assert response.corrections == {"puskesms": "puskesmas"} and response.total > 0
-        assert sum("suggest" in body for body in bodies) == 1, mode
+    service.search(SearchRequest(q="sampah"))  # the store's layout is read once, then reused
+    monkeypatch.setattr(os_sample.client.transport, "perform_request", counted)
+    jatim = Filters({"province": ("Jawa Timur",)}, year_from=2015)
+    for request in (
+        SearchRequest(q="antrian puskesms", mode="lexical"),
+        SearchRequest(q="antrian puskesms", mode="hybrid"),
+        SearchRequest(q="antrean pasien", mode="semantic", filters=jatim),
+        SearchRequest(q="waste bank for villages", filters=jatim, sort="year", page=2, size=2),
+        SearchRequest(filters=jatim),
+    ):
+        requests.clear()
+        response = service.search(request)
+        assert response.total > 0 and response.results, request
+        assert len(requests) <= 2, (request, requests)
+        if request.q == "antrian puskesms":
+            assert response.corrections == {"puskesms": "puskesmas"}

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.engines.base import Engine, Filters, MatchQuery
+from indexer.engines.base import Engine, Filters, MatchQuery, keyword_search
 
 
 def probe(engine: Engine, vector: np.ndarray) -> tuple:
     """Lexical total and ids, a facet total and filtered k-NN ids of the sample store."""
-    lexical = engine.lexical("antrean puskesmas", Filters(), 20)
+    lexical = keyword_search(engine, "antrean puskesmas", Filters(), 20)
     return (
         lexical.total,
         [h.id for h in lexical.hits],
