@@ -117,6 +117,7 @@ def _search_section(
         else "Every record of every store is embedded with the real model."
     )
     ratios = _p95_ratios(latency)
+    targets = {r: r.targets(ratios.get((r.records, r.mode))) for r in latency}
     rows = [
         (
             r.engine,
@@ -131,8 +132,8 @@ def _search_section(
             else "",
             f"{r.rss_mib:.0f}",
             percent(r.cpu_wait),
-            r.target,
-            _met(r.met),
+            "; ".join(text for text, _ in targets[r]),
+            "; ".join(_met(met) for _, met in targets[r]),
         )
         for r in latency
     ]
