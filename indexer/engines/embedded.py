@@ -35,6 +35,7 @@ from indexer.embeddings import Embedder, ModelInfo, check_model
 from indexer.engines.base import (
     COMPLETED_FIELDS,
     Answer,
+    EngineUnavailable,
     FacetCounts,
     Filters,
     Hit,
@@ -99,6 +100,7 @@ COMMIT;
 POSTINGS_LIMIT = 4_000_000  # cached (row, score) pairs per snapshot, about 48 MB
 COMPLETION_POOL = 200  # best title/tag matches read before filtering, per completion
 GET_CHUNK = 500  # ids per SELECT ... IN (...), under SQLite's variable limit
+BUSY_SECONDS = 30.0  # how long a statement waits for another connection's lock
 Generation = tuple[str, int]  # store file and its write counter
 Postings = tuple[np.ndarray, np.ndarray]  # rows holding a term, and its BM25 part there
 
@@ -205,14 +207,34 @@ class EmbeddedEngine:
             conn.close()
             conn = None
         if conn is None:
-            conn = sqlite3.connect(  # uri: a "file:...?mode=memory" path is a memory store
-                str(path), timeout=30, isolation_level=None, check_same_thread=False, uri=True
-            )
+            conn = self._connect(path)
+            self._local.conn, self._local.file = conn, path
+        return conn
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        """A connection in WAL mode to a store with its schema.
+
+        Two processes opening a new store at once can both wait to switch it to WAL, and
+        SQLite then fails one at once instead of waiting ("database is locked"): that is
+        a busy store, not a broken one, so it is EngineUnavailable (a worker task retries
+        it, the API answers 503).
+        """
+        conn = sqlite3.connect(  # uri: a "file:...?mode=memory" path is a memory store
+            str(path), timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False, uri=True
+        )
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs'").fetchone():
                 conn.executescript(_schema(self.fields))
-            self._local.conn, self._local.file = conn, path
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" not in str(exc):
+                raise
+            raise EngineUnavailable(
+                f"the store {path} is busy ({exc}): another process is opening or writing "
+                "it; retry shortly"
+            ) from exc
         return conn
 
     def _generation(self) -> Generation:

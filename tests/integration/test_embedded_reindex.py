@@ -4,6 +4,7 @@ leaves the live store as it was, and another embedding model means re-embedding.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from click.testing import CliRunner
 
 from app.cli import main
 from indexer.embeddings import Embedder, ModelInfo, ModelMismatch
+from indexer.engines import embedded
+from indexer.engines.base import EngineUnavailable
 from indexer.engines.embedded import CURRENT, DB_NAME, EmbeddedEngine
 from indexer.validation import validate
 from tests.conftest import SAMPLE_SIZE
@@ -109,3 +112,20 @@ def test_another_model_is_refused_until_reindex_reembeds(
         other.encode([engine.get(SOURCE).embedding_text()])[0],
         atol=1e-5,
     )
+
+
+def test_a_store_another_process_holds_locked_is_busy_not_broken(tmp_path, monkeypatch):
+    """Two worker processes opening a new store at once: the one SQLite turns away gets
+    EngineUnavailable (its task retries; the API answers 503), and opens the store once
+    the other is done."""
+    monkeypatch.setattr(embedded, "BUSY_SECONDS", 0.2)
+    other = sqlite3.connect(tmp_path / DB_NAME, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("CREATE TABLE held (x)")
+    with pytest.raises(EngineUnavailable, match="is busy"):
+        EmbeddedEngine(tmp_path)
+    other.execute("COMMIT")
+    other.close()
+    engine = EmbeddedEngine(tmp_path)
+    assert engine.count() == 0
+    engine.close()
