@@ -194,7 +194,12 @@ class Answer:
 
     @property
     def candidates(self) -> list[str]:
-        return list(dict.fromkeys(h.id for h in [*self.keyword, *self.semantic]))
+        return candidate_ids(self.keyword, self.semantic)
+
+
+def candidate_ids(*lists: Sequence[Hit]) -> list[str]:
+    """The ids of a plan's lists, once each, keyword hits first."""
+    return list(dict.fromkeys(h.id for hits in lists for h in hits))
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from indexer.engines.base import (
     Resolved,
     WriteResult,
     as_typed,
+    candidate_ids,
     check_layout,
     check_vectors,
     completion,
@@ -581,7 +582,7 @@ class EmbeddedEngine:
         elif plan.vector is None:
             keyword = self.browse(plan.filters, plan.k)
         semantic = self.knn(plan.vector, plan.filters, plan.k) if plan.vector is not None else []
-        candidates = list(dict.fromkeys(h.id for h in [*keyword, *semantic]))
+        candidates = candidate_ids(keyword, semantic)
         counts = self.facets(plan.match, plan.filters, plan.facet_fields, candidates)
         matched = [i for i in candidates if i in counts.matched]
         return Answer(

@@ -41,6 +41,7 @@ from indexer.engines.base import (
     Resolved,
     WriteFailed,
     WriteResult,
+    candidate_ids,
     check_layout,
     check_vectors,
     completion,
@@ -371,7 +372,7 @@ def _recorder(asked: list[str]) -> Callable[[list[str]], dict[str, str]]:
     return record
 
 
-def fixed_by(fixed: dict[str, str]) -> Callable[[list[str]], dict[str, str]]:
+def _fixed_by(fixed: dict[str, str]) -> Callable[[list[str]], dict[str, str]]:
     """A ``correct`` for query_terms that applies fixes already chosen."""
     return lambda terms: {t: fixed[t] for t in terms if t in fixed}
 
@@ -426,7 +427,9 @@ def _answer(
     coverage = {h["_id"]: _share(h, words) for h in listed_hits} if plan.terms else {}
     cosine = {h["_id"]: _cosine_of(h["_score"]) for h in meaning}
     match = plan.match
-    held = dict.fromkeys((h["_id"] for h in [*listed_hits, *meaning]), 0.0)
+    keyword = [Hit(h["_id"], float(h.get("_score") or 0.0)) for h in listed_hits]
+    semantic = [Hit(h["_id"], cosine[h["_id"]]) for h in meaning]
+    held = dict.fromkeys(candidate_ids(keyword, semantic), 0.0)
     held |= {h["_id"]: _share(h, len(match.terms.words)) for h in meaning if match.terms}
     held |= coverage
     sources = {h["_id"]: h.get("_source") or {} for h in [*meaning, *listed_hits]}
@@ -436,10 +439,10 @@ def _answer(
     matched = frozenset(i for i in held if match.reaches(held[i], cosine.get(i, 0.0)))
     total = listed["total"]["value"] if plan.terms is not None and listed else counts.total
     return Answer(
-        [Hit(h["_id"], float(h.get("_score") or 0.0)) for h in listed_hits],
+        keyword,
         int(total),
         coverage,
-        [Hit(h["_id"], cosine[h["_id"]]) for h in meaning],
+        semantic,
         replace(counts, matched=matched),
         {
             i: Innovation.from_dict(sources[i]["data"], fields)
@@ -753,7 +756,7 @@ class OpenSearchEngine:
         fixed = _fixes(asked, probe.get("suggest", {}))
         held = {t for i, t in enumerate(typed.terms) if _held(probe, i)} if typed else set()
         held |= set(fixed.values())
-        terms = query_terms(text, fixed_by(fixed), budget) if text is not None else None
+        terms = query_terms(text, _fixed_by(fixed), budget) if text is not None else None
         nearest = answers[0]["hits"]["hits"][:1] if answers else []
         return Resolved(
             terms,
