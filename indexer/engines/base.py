@@ -24,6 +24,10 @@ from indexer.text import analyzer, raw_tokens
 MAX_CLAUSES = 1024
 FILTER_CLAUSES = 128  # room left for the filters
 ANY_WORD = 1e-9  # a match threshold just above zero: one word of the query is enough
+# A query with a vector matches among this many records nearest to it in meaning (per
+# shard on OpenSearch): scoring every record's cosine per search costs 55 ms per 100,000
+# records on an OpenSearch node, which a national store cannot afford (bench/results.md).
+MATCH_NEIGHBOURS = 1_000
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
 WriteStatus = Literal["created", "updated", "unchanged"]
@@ -107,9 +111,11 @@ class MatchQuery:
 
     A record's match score is ``coverage_weight`` x the share of the query's words it
     contains (a word matches through any of its terms, see ``QueryTerms``), plus its
-    cosine to ``vector`` when one is given; it matches at ``threshold`` or above. With
-    neither text nor vector every record matches. ranking.search sets the numbers
-    (measured in bench/relevance/tune.py).
+    cosine to ``vector`` when one is given; it matches at ``threshold`` or above. With a
+    vector only the ``neighbours`` records nearest to it in the whole store can match
+    (OpenSearch finds them with its HNSW index, the embedded engine exactly; see
+    bench/match-recall.md). With neither text nor vector every record matches.
+    ranking.search sets the numbers (measured in bench/relevance/tune.py).
     """
 
     text: str | None = None
@@ -120,20 +126,16 @@ class MatchQuery:
     # reuse it instead of analysing (on OpenSearch: asking the suggester) again; without
     # it they analyse ``text`` and correct its typos.
     terms: QueryTerms | None = None
+    neighbours: int = MATCH_NEIGHBOURS
 
     @property
     def everything(self) -> bool:
         return self.text is None and self.vector is None
 
-    def reaches(self, coverage: float, cosine: float) -> bool:
-        """Whether a record holding ``coverage`` of the query's words, at ``cosine`` to its
-        vector, is in the match set: the rule engines apply over the whole store, for one
-        record whose two numbers are known."""
-        if self.everything:
-            return True
-        text = self.coverage_weight * coverage if self.text is not None else 0.0
-        meaning = cosine if self.vector is not None else 0.0
-        return text + meaning >= self.threshold
+    def covered(self, coverage: float) -> bool:
+        """Whether a record holding ``coverage`` of the query's words matches a rule
+        without a vector (for one with a vector, the engine's match set decides)."""
+        return self.everything or self.coverage_weight * coverage >= self.threshold
 
 
 @dataclass(frozen=True)

@@ -684,11 +684,14 @@ class EmbeddedEngine:
         else:
             snap = self._view()
             score = np.zeros(len(snap.ids), dtype=np.float64)
-        if match.vector is not None and len(snap.ids):
-            score += self._similarities(snap, match.vector)
         if match.everything:
             return snap, np.ones(len(snap.ids), dtype=bool)
-        return snap, score >= match.threshold
+        if match.vector is None or not len(snap.ids):
+            return snap, score >= match.threshold
+        sims = self._similarities(snap, match.vector)
+        near = np.zeros(len(snap.ids), dtype=bool)
+        near[_nearest(sims, match.neighbours)] = True
+        return snap, near & (score + sims >= match.threshold)
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -745,6 +748,13 @@ def _summed(size: int, query: QueryTerms, postings: dict[str, Postings]) -> _Mat
         words += has
     positions = np.flatnonzero(hit)
     return _Matches(positions, scores[positions], words[positions])
+
+
+def _nearest(sims: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the ``k`` highest similarities (any order)."""
+    if k >= len(sims):
+        return np.arange(len(sims))
+    return np.argpartition(-sims, k - 1)[:k] if k > 0 else np.zeros(0, np.int64)
 
 
 def _top(snap: _Snapshot, positions: np.ndarray, scores: np.ndarray, k: int) -> list[Hit]:

@@ -174,6 +174,26 @@ def test_match_set_adds_word_share_to_cosine(loaded_engine):
     assert not counts.matched & set(below)  # too far for the words to make up
 
 
+def test_a_rule_with_a_vector_matches_only_among_its_nearest_records(loaded_engine):
+    """However low the threshold, only the rule's ``neighbours`` nearest records in the
+    whole store can match (on OpenSearch each shard's nearest); words alone never reach
+    a threshold that needs a cosine."""
+    vector = loaded_engine.get_vector("kipp-2019-prov-dki-telor-dadar-112")
+    shards = loaded_engine.shard_layout.shards if hasattr(loaded_engine, "shard_layout") else 1
+    nearest = {h.id for h in loaded_engine.knn(vector, Filters(), 12)}
+    far = {h.id for h in loaded_engine.browse(Filters(), 1000)}
+    far -= {h.id for h in loaded_engine.knn(vector, Filters(), 100)}
+    anything = MatchQuery(vector=vector, threshold=-1.0, neighbours=12)
+    counts = loaded_engine.facets(anything, Filters(), candidates=sorted(nearest | far))
+    assert 12 <= counts.total <= 12 * shards and counts.matched == nearest
+    text = "nomor darurat"
+    words = {h.id for h in keyword_search(loaded_engine, text, Filters(), 500).hits}
+    both = MatchQuery(text, vector, coverage_weight=0.5, threshold=0.4, neighbours=12)
+    counts = loaded_engine.facets(both, Filters(), candidates=sorted(words | nearest))
+    assert counts.matched & words & far == set() and len(words & far) > 3
+    assert nearest <= counts.matched
+
+
 def test_facet_counts_over_everything(loaded_engine):
     counts = loaded_engine.facets(MatchQuery(), Filters())
     total, facets = counts.total, counts.facets

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from indexer.embeddings import ModelInfo
 from indexer.engines.base import (
     FILTER_CLAUSES,
     MAX_CLAUSES,
-    FacetCounts,
     Filters,
     MatchQuery,
     QueryPlan,
@@ -24,6 +24,7 @@ from indexer.engines.opensearch import (
     index_mappings,
     knn_body,
     lexical_body,
+    match_body,
     probe_body,
 )
 from indexer.fields import FIELDS
@@ -102,58 +103,65 @@ def test_resolving_asks_which_terms_exist_and_suggests_only_for_the_asked_ones()
     assert "suggest" not in probe_body(typed, [])
 
 
-def test_a_meaning_search_filters_inside_hnsw_and_names_the_query_words():
+def test_a_meaning_search_filters_inside_hnsw():
     vector = np.ones(4, np.float32) / 2
-    words = QueryTerms((("sampah",), ("plastik",)))
-    body = knn_body(vector, Filters(digital=True), 5, ["x"], words, ["data"])
-    knn = body["query"]["bool"]["must"][0]["knn"]["vector"]
+    body = knn_body(vector, Filters(digital=True), 5, ["x"], ["data"])
+    knn = body["query"]["knn"]["vector"]
     assert knn["k"] == 100 and knn["filter"]["bool"]["must_not"] == [{"ids": {"values": ["x"]}}]
     assert knn["filter"]["bool"]["filter"] == [{"term": {"digital": True}}]
-    assert [c["constant_score"]["_name"] for c in body["query"]["bool"]["should"]] == ["w0", "w1"]
-    assert "bool" not in knn_body(vector, Filters(), 5)["query"]  # no words: the knn alone
+    assert body["size"] == 5 and body["_source"] == ["data"]
 
 
 def test_facet_counts_are_disjunctive():
     filters = Filters({"province": ("Bali",), "sector": ("kesehatan",)})
-    aggs = facets_body({"match_all": {}}, filters, ["province", "sector"])["aggs"]
+    aggs = facets_body(MatchQuery(), filters, ["province", "sector"])["aggs"]
     assert aggs["matched"]["filter"]["bool"]["filter"] == _filter_clauses(filters)
     assert aggs["province"]["filter"]["bool"]["filter"] == [{"terms": {"sector": ["kesehatan"]}}]
     assert aggs["sector"]["filter"]["bool"]["filter"] == [{"terms": {"province": ["Bali"]}}]
 
 
-def test_the_match_set_of_the_hits_is_decided_from_their_words_and_cosine():
-    """A keyword hit brings its vector, a meaning hit the words it holds; the rule
-    (weight x share of words + cosine >= threshold) decides, and only matched hits'
-    records come back."""
+def test_the_match_set_draws_on_the_nearest_records_in_meaning():
+    """A record's score is 1 + cosine (HNSW scores (1 + cos) / 2, boosted x2) + 0.1 x its
+    share of the words; only the rule's ``neighbours`` nearest records get a cosine."""
+    query = QueryTerms((("sampah",), ("plastik", "plastic")))
+    vector = np.array([1.0, 0.0], np.float32)
+    match = MatchQuery("sampah plastik", vector, 0.1, 0.86, query, neighbours=50)
+    body = match_body(match)["script_score"]
+    *words, near = body["query"]["bool"]["should"]
+    assert body["min_score"] == pytest.approx(1.86)
+    assert [w["constant_score"]["boost"] for w in words] == [0.05, 0.05]
+    assert words[1]["constant_score"]["filter"] == {"terms": {"vocabulary": ["plastik", "plastic"]}}
+    assert near == {"knn": {"vector": {"vector": [1.0, 0.0], "k": 50, "boost": 2.0}}}
+    assert match_body(MatchQuery()) == {"match_all": {}}
+    listing = facets_body(match, Filters(), ["sector"], listed=50)
+    assert listing["size"] == 50 and listing["docvalue_fields"] == ["id"]
+    assert facets_body(match, Filters(), ["sector"])["size"] == 0
+
+
+def test_which_hits_match_comes_from_the_match_set_or_from_the_words_they_hold():
+    """With a vector the counting search lists the match set, and only listed hits
+    match; without one a hit matches by the share of the query's words it holds. Only
+    matched hits' records come back."""
     query = QueryTerms((("sampah",), ("plastik",)))
     vector = np.array([1.0, 0.0], np.float32)
-    match = MatchQuery("sampah plastik", vector, 0.1, 0.86, query)
     listed = {
         "total": {"value": 2},
         "hits": [
-            {
-                "_id": "a",
-                "_score": 3.0,
-                "matched_queries": ["w0", "w1"],
-                "_source": {"vector": [0.8, 0.6]},
-            },  # 0.1 + 0.8: in
-            {
-                "_id": "b",
-                "_score": 1.0,
-                "matched_queries": ["w0"],
-                "_source": {"vector": [0.8, 0.6]},
-            },  # 0.05 + 0.8: out
+            {"_id": "a", "_score": 3.0, "matched_queries": ["w0", "w1"], "_source": {}},
+            {"_id": "b", "_score": 1.0, "matched_queries": ["w0"], "_source": {}},
         ],
     }
-    meaning = [
-        {"_id": "c", "_score": 0.95, "matched_queries": [], "_source": {}},  # 0.9
-        {"_id": "b", "_score": 0.9, "_source": {}},  # cosine 0.8 (as above)
-    ]
+    meaning = [{"_id": "c", "_score": 0.95, "_source": {}}, {"_id": "b", "_score": 0.9}]
+    counted = {"hits": {"hits": [{"fields": {"id": [i]}} for i in ("a", "c", "z")]}}
+    match = MatchQuery("sampah plastik", vector, 0.1, 0.86, query)
     plan = QueryPlan(Filters(), 10, query, vector, match, records=False)
-    answer = _answer(plan, listed, meaning, FacetCounts(7, {}), FIELDS)
-    assert answer.counts.matched == {"a", "c"} and answer.counts.total == 7
-    assert answer.coverage == {"a": 1.0, "b": 0.5} and answer.keyword_total == 2
-    assert [h.id for h in answer.semantic] == ["c", "b"]
+    answer = _answer(plan, listed, meaning, counted, [], FIELDS)
+    assert answer.counts.matched == {"a", "c"} and answer.keyword_total == 2
+    assert answer.coverage == {"a": 1.0, "b": 0.5}
+    assert [(h.id, h.score) for h in answer.semantic] == [("c", pytest.approx(0.9)), ("b", 0.8)]
+    words = MatchQuery("sampah plastik", threshold=0.75, terms=query)
+    plan = QueryPlan(Filters(), 10, query, None, words, records=False)
+    assert _answer(plan, listed, [], {}, [], FIELDS).counts.matched == {"a"}
 
 
 def test_every_engine_cuts_a_query_within_the_clause_limit():
