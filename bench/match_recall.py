@@ -1,9 +1,9 @@
-"""How much of a query's match set OpenSearch's radial HNSW searches find.
+"""How much of a query's match set OpenSearch's HNSW search finds.
 
 The total and the facet counts of a search come from its match set (see MatchQuery and
-``opensearch.match_body``). The embedded engine computes it exactly (every record's
-cosine); OpenSearch finds the records near enough in meaning with radial HNSW searches,
-which may miss some. Per store size, the same records and vectors in both engines, the
+``opensearch.match_body``): with a vector, the records among the 1,000 nearest that pass
+the rule. The embedded engine finds those nearest exactly (every record's cosine);
+OpenSearch with an HNSW search, which may miss some. Per store size, the same records and vectors in both engines, the
 benchmark's semantic and hybrid queries (bench/queries.py) are ranked on the embedded
 engine; its match rule is then counted on OpenSearch, and the counts are compared.
 
@@ -114,7 +114,7 @@ def run(sizes: Sequence[int], queries: int, url: str) -> list[Recall]:
 
 def report(rows: Sequence[Recall]) -> str:
     lines = [
-        f"# Match-set recall of OpenSearch's radial searches ({dt.date.today().isoformat()})\n",
+        f"# Match-set recall of OpenSearch's HNSW search ({dt.date.today().isoformat()})\n",
         "`python -m bench.match_recall`: the latency benchmark's synthetic stores (same "
         "records and vectors in both engines) and its kind of queries; each query's match "
         "rule comes from the embedded engine, which counts it exactly, and is counted again "

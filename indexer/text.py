@@ -115,6 +115,8 @@ class Analyzer:
         self._stopwords = stopwords()
         self._stemmer = StemmerFactory().create_stemmer()
         self.stem = lru_cache(maxsize=200_000)(self._stem)
+        # Highlighting analyses a page's words one at a time, mostly the same words.
+        self.word_tokens = lru_cache(maxsize=200_000)(self.tokens)
 
     def _stem(self, token: str) -> str:
         if token.isdigit() or not 3 < len(token) <= MAX_STEM_CHARS:

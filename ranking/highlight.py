@@ -40,7 +40,7 @@ def _marked(words: list[str], hits: set[int]) -> str:
 
 def _matching(analyzer: Analyzer, words: list[str], terms: set[str]) -> list[int]:
     """Positions of the words that produce a query term, in order."""
-    return [i for i, w in enumerate(words) if any(t in terms for t in analyzer.tokens(w))]
+    return [i for i, w in enumerate(words) if any(t in terms for t in analyzer.word_tokens(w))]
 
 
 def _best_window(hits: list[int], length: int) -> tuple[int, int]:

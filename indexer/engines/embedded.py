@@ -146,6 +146,13 @@ class _Snapshot:
     def row_of(self) -> dict[str, int]:
         return {record_id: row for row, record_id in enumerate(self.ids)}
 
+    @cached_property
+    def row_at(self) -> np.ndarray:
+        """``position`` as an array indexed by rowid (-1: no such row), for whole lists."""
+        rows = np.full(max(self.position, default=-1) + 1, -1, dtype=np.int64)
+        rows[list(self.position)] = list(self.position.values())
+        return rows
+
     def mask(self, filters: Filters) -> np.ndarray:
         keep = np.ones(len(self.ids), dtype=bool)
         for name, wanted in filters.terms.items():
@@ -547,10 +554,8 @@ class EmbeddedEngine:
             )
             .fetchall()
         )
-        return (
-            np.array([snap.position[r] for r, _ in rows], dtype=np.int64),
-            np.array([-s for _, s in rows], dtype=np.float64),
-        )
+        found = np.array(rows, dtype=np.float64).reshape(-1, 2)
+        return snap.row_at[found[:, 0].astype(np.int64)], -found[:, 1]
 
     def _similarities(self, snap: _Snapshot, vector: np.ndarray) -> np.ndarray:
         """Cosine of every record to ``vector``; a search's knn and facets share one product."""
