@@ -3,9 +3,10 @@
 The total and the facet counts of a search come from its match set (see MatchQuery and
 ``opensearch.match_body``): with a vector, the records among the 1,000 nearest that pass
 the rule. The embedded engine finds those nearest exactly (every record's cosine);
-OpenSearch with an HNSW search, which may miss some. Per store size, the same records and vectors in both engines, the
-benchmark's semantic and hybrid queries (bench/queries.py) are ranked on the embedded
-engine; its match rule is then counted on OpenSearch, and the counts are compared.
+OpenSearch with an HNSW search, which may miss some. Per store size, the same records
+and vectors in both engines, the benchmark's semantic and hybrid queries
+(bench/queries.py) are ranked on the embedded engine; its match rule is then counted on
+OpenSearch, and the counts are compared.
 
     python -m bench.match_recall --sizes 100000 500000 [--opensearch-url URL] [--queries 100]
 """

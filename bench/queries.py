@@ -70,3 +70,14 @@ class QueryMix:
 
     def take(self, count: int) -> list[dict[str, Any]]:
         return [self.draw() for _ in range(count)]
+
+    def take_faceted(self, count: int) -> list[dict[str, Any]]:
+        """Distinct queries narrowed three ways at once (a province, a sector and a first
+        year, each from a real record), so every facet is counted under other filters."""
+        drawn = []
+        for params in self.take(count):
+            place, topic = self.rng.choice(self.records), self.rng.choice(self.records)
+            narrowed = {"province": place.get("province"), "sector": topic["sector"]}
+            year = {"year_from": str(self.rng.randint(2015, 2022))}
+            drawn.append(params | {k: v for k, v in narrowed.items() if v} | year)
+        return drawn

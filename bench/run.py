@@ -131,6 +131,8 @@ def _search_section(
             if (r.records, r.mode) in ratios and r.engine == "opensearch"
             else "",
             f"{r.rss_mib:.0f}",
+            f"{r.disk_mib:,.0f}",
+            "" if r.heap_mib is None else f"{r.heap_mib:.0f}",
             percent(r.cpu_wait),
             "; ".join(text for text, _ in targets[r]),
             "; ".join(_met(met) for _, met in targets[r]),
@@ -138,16 +140,23 @@ def _search_section(
         for r in latency
     ]
     header = ("engine", "records", "mode", "queries", "p50 ms", "p95 ms", "mean ms",
-              "os/emb p95", "server RSS MiB", "CPU wait", "target", "status")  # fmt: skip
+              "os/emb p95", "server RSS MiB", "disk MiB", "node heap MiB", "CPU wait",
+              "target", "status")  # fmt: skip
     return [
         "## Search latency over HTTP",
         "",
         "Client-measured, request to complete JSON response, one request at a time against "
         "`jippnas serve` (gunicorn, 1 worker, 4 threads); query embedding, fusion, facet "
         "counts and snippets included. Distinct Indonesian queries derived from the sample "
-        "(problem phrases, keywords, 20% with a typo, 20% with a filter). Synthetic "
+        "(problem phrases, keywords, 20% with a typo, 20% with a filter); the "
+        f"`{search_latency.FACETED}` row narrows other hybrid queries by a province, a "
+        "sector and a first year at once (every facet counted under the other filters), and "
+        f'the `{search_latency.SIMILAR}` row asks "more like this" for the top hit of each '
+        "hybrid query. Synthetic "
         f"records from `bench/generate.py`. {reuse} Memory: resident set of the serving "
-        "process tree after the run. CPU wait: share of the run's wall time in which some task "
+        "process tree after the run; disk: the store's files (OpenSearch: the index's "
+        "primaries); node heap: the OpenSearch JVM's heap in use after the row. "
+        "CPU wait: share of the run's wall time in which some task "
         "on the machine was waiting for a CPU (Linux PSI); high values mean other work was "
         "competing and the latencies are inflated. Each size gets a fresh server and 20 "
         "warm-up requests per mode; the embedded engine keeps per-term BM25 lists per "

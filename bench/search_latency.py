@@ -21,12 +21,13 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import numpy as np
+from opensearchpy import OpenSearch
 from tqdm import tqdm
 
 from bench.machine import Stopwatch
@@ -40,6 +41,8 @@ SIZES = (1_000, 10_000, 50_000)
 VECTOR_BUDGET = 1_000  # distinct real vectors per store; see bench/stores.py
 WARMUP = 20  # requests per mode before timing
 SEED = 7  # a size's query stream is seeded with SEED + size
+FACETED = "hybrid, 3 filters"  # a row of facet-heavy searches (see QueryMix.take_faceted)
+SIMILAR = "similar"  # a row of "more like this" for the top hit of each hybrid search
 JIPPNAS = Path(sys.executable).parent / "jippnas"
 
 
@@ -55,6 +58,8 @@ class LatencyResult:
     rss_mib: float
     cpu_wait: float | None  # share of the run's wall time some task waited for a CPU
     load_s: float = 0.0  # seconds this run spent loading the store (0 = cached)
+    disk_mib: float = 0.0  # the store on disk (OpenSearch: the index's primaries)
+    heap_mib: float | None = None  # OpenSearch: the node's JVM heap in use after the row
 
     def targets(self, ratio: float | None) -> list[tuple[str, bool | None]]:
         """Each target this row is held to, and whether it is met (None: not measurable);
@@ -115,6 +120,18 @@ def _rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
+def _footprint(store: Store) -> tuple[float, float | None]:
+    """(store on disk, node heap in use) in MiB; the heap only for OpenSearch."""
+    if store.engine != "opensearch":
+        files = Path(store.env["JIPPNAS_DATA_DIR"]).rglob("*")
+        return sum(f.stat().st_size for f in files if f.is_file()) / 2**20, None
+    client = OpenSearch(store.env["JIPPNAS_OPENSEARCH_URL"])
+    stats = client.indices.stats(index=store.env["JIPPNAS_OPENSEARCH_INDEX"], metric="store")
+    nodes = client.nodes.stats(metric="jvm")["nodes"].values()
+    heap = sum(n["jvm"]["mem"]["heap_used_in_bytes"] for n in nodes)
+    return stats["_all"]["primaries"]["store"]["size_in_bytes"] / 2**20, heap / 2**20
+
+
 def _wait_healthy(port: int, server: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -172,26 +189,31 @@ def serving(store: Store) -> Iterator[tuple[int, int]]:
             server.wait(timeout=30)
 
 
-def _timed_get(conn: http.client.HTTPConnection, params: dict[str, Any]) -> float:
-    """Milliseconds from sending the request to having read the whole JSON response."""
+def _timed_get(
+    conn: http.client.HTTPConnection, params: dict[str, Any], path: str = "/api/v1/search"
+) -> tuple[float, Any]:
+    """Milliseconds from sending the request to having read the whole JSON response,
+    and the response."""
     started = time.perf_counter()
-    conn.request("GET", "/api/v1/search?" + urlencode(params))
+    conn.request("GET", path + "?" + urlencode(params))
     response = conn.getresponse()
     body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
     if response.status != 200:
-        raise RuntimeError(f"{params} -> {response.status}: {body[:300]!r}")
-    json.loads(body)
-    return elapsed
+        raise RuntimeError(f"{path} {params} -> {response.status}: {body[:300]!r}")
+    return elapsed, json.loads(body)
 
 
 def query_batches(
     seed: int, queries: int, warmup: int = WARMUP
 ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
-    """Warm-up requests and each mode's own distinct requests, drawn from one stream."""
+    """Warm-up requests and each row's own distinct search requests, drawn from one
+    stream: one row per mode, and hybrid queries under three filters (``FACETED``)."""
     mix = QueryMix(seed)
     warm = mix.take(warmup)
-    return warm, {mode: mix.take(queries) for mode in MODES}
+    batches = {mode: [p | {"mode": mode} for p in mix.take(queries)] for mode in MODES}
+    batches[FACETED] = [p | {"mode": "hybrid"} for p in mix.take_faceted(queries)]
+    return warm, batches
 
 
 def hybrid_texts(size: int, queries: int, warmup: int = WARMUP, seed: int = SEED) -> list[str]:
@@ -200,8 +222,29 @@ def hybrid_texts(size: int, queries: int, warmup: int = WARMUP, seed: int = SEED
     return [params["q"] for params in batches["hybrid"]]
 
 
+def _timed_rows(
+    store: Store, conn: http.client.HTTPConnection, batches: dict[str, list[dict[str, Any]]]
+) -> Iterator[tuple[str, list[float]]]:
+    """Each search row's timings, then "similar": the top hit of each hybrid search."""
+    opened: list[str] = []
+    for row, batch in batches.items():
+        timings = []
+        for params in tqdm(batch, desc=f"{store.engine} {store.records}, {row}", unit="q"):
+            elapsed, found = _timed_get(conn, params)
+            timings.append(elapsed)
+            opened += [found["results"][0]["id"]] if row == "hybrid" and found["results"] else []
+        yield row, timings
+    yield (
+        SIMILAR,
+        [
+            _timed_get(conn, {}, f"/api/v1/innovations/{quote(record_id)}/similar")[0]
+            for record_id in tqdm(opened, desc=f"{store.engine} {store.records}, similar")
+        ],
+    )
+
+
 def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[LatencyResult]:
-    """All modes against one served store; each mode gets its own distinct queries."""
+    """Every row against one served store; each row gets its own distinct requests."""
     warm, batches = query_batches(seed, queries, warmup)
     results: list[LatencyResult] = []
     with serving(store) as (port, pid):
@@ -209,13 +252,15 @@ def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[La
         for params in warm:
             for mode in MODES:
                 _timed_get(conn, params | {"mode": mode})
-        for mode, batch in batches.items():
+        rows = _timed_rows(store, conn, batches)
+        while True:
             with Stopwatch() as watch:
-                timings = [
-                    _timed_get(conn, p | {"mode": mode})
-                    for p in tqdm(batch, desc=f"{store.engine} {store.records}, {mode}", unit="q")
-                ]
-            results.append(_summarise(store, mode, timings, _rss_mib(pid), watch.cpu_wait))
+                row, timings = next(rows, (None, []))
+            if row is None:
+                break
+            disk, heap = _footprint(store)
+            summary = _summarise(store, row, timings, _rss_mib(pid), watch.cpu_wait)
+            results.append(replace(summary, disk_mib=disk, heap_mib=heap))
         conn.close()
     return results
 

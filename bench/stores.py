@@ -8,8 +8,9 @@ reuse those real model vectors in turn, each turned by a small random angle (see
 ``JITTER``) so that no two records share a vector: exact copies would be unlike any
 real corpus and would distort an approximate (HNSW) index's graph. Scoring cost is the
 same (one dense matrix of the same shape), which is what the latency benchmark
-measures; relevance is measured elsewhere (bench/relevance) on real records. An OpenSearch store is loaded from the
-embedded one (same records, same vectors), so both engines are measured on the same data.
+measures; relevance is measured elsewhere (bench/relevance) on real records. An
+OpenSearch store is loaded from the embedded one (same records, same vectors), so both
+engines are measured on the same data.
 """
 
 from __future__ import annotations

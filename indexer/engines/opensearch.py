@@ -252,20 +252,20 @@ def _model_of(meta: dict[str, Any] | None) -> ModelInfo | None:
     return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
 
 
-def _named_words(query: QueryTerms) -> list[dict[str, Any]]:
-    """One named clause per query word that adds nothing to the score: a hit's
-    ``matched_queries`` say which words it holds ("vocabulary" has every analysed
-    field's terms, so one clause per word)."""
-    return [
-        {
-            "constant_score": {
-                "filter": {"terms": {"vocabulary": list(word)}},
-                "boost": 0.0,
-                "_name": f"w{i}",
-            }
-        }
+def _named_words(query: QueryTerms) -> dict[str, Any]:
+    """One named clause per query word, so that a hit's ``matched_queries`` say which
+    words it holds ("vocabulary" has every analysed field's terms).
+
+    The clauses sit under a required clause no record matches (no id is empty), so the
+    query phase never runs them; OpenSearch's fetch phase checks every named query
+    against each returned hit all the same. Run beside the keyword query they cost half
+    its time at 500,000 records (bench/results.md), for the same hits and scores.
+    """
+    named = [
+        {"constant_score": {"filter": {"terms": {"vocabulary": list(word)}}, "_name": f"w{i}"}}
         for i, word in enumerate(query.words)
     ]
+    return {"bool": {"must": [{"term": {"id": ""}}], "should": named}}
 
 
 def lexical_body(
@@ -276,7 +276,7 @@ def lexical_body(
         "query": {
             "bool": {
                 "must": [_text_query(query.terms, fields)],
-                "should": _named_words(query),
+                "should": [_named_words(query)],
                 **_restriction(filters)["bool"],
             }
         },
@@ -358,8 +358,8 @@ def match_body(match: MatchQuery) -> dict[str, Any]:
     """The match set as one query: ``MatchQuery``'s score, cut at its threshold.
 
     Each query word is a constant-score clause worth its share of the coverage weight;
-    a rule with a vector adds the cosine of the ``neighbours`` nearest records (an HNSW
-    search), so only they can reach a threshold above the words' weight.
+    a rule with a vector scores only the ``neighbours`` records nearest to it (an HNSW
+    search), each by its cosine plus its words.
     """
     if match.everything:
         return {"match_all": {}}
@@ -369,19 +369,15 @@ def match_body(match: MatchQuery) -> dict[str, Any]:
         {"constant_score": {"filter": {"terms": {"vocabulary": list(word)}}, "boost": share}}
         for word in words
     ]
-    threshold = match.threshold
-    if match.vector is not None:
+    threshold, query = match.threshold, {"bool": {"should": clauses}}
+    if match.vector is not None:  # the nearest alone are scored, the words only for them
         near = {"vector": np.asarray(match.vector, np.float32).tolist(), "k": match.neighbours}
-        clauses.append({"knn": {"vector": near | {"boost": 2.0}}})  # (1 + cos) / 2, x2
+        query["bool"]["must"] = [{"knn": {"vector": near | {"boost": 2.0}}}]  # (1 + cos) / 2 x2
         threshold += 1.0
-    if not clauses:
+    elif not clauses:
         return {"match_none": {}}
     return {
-        "script_score": {
-            "query": {"bool": {"should": clauses}},
-            "script": {"source": "_score"},
-            "min_score": threshold,
-        }
+        "script_score": {"query": query, "script": {"source": "_score"}, "min_score": threshold}
     }
 
 
