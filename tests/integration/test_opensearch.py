@@ -146,6 +146,33 @@ def test_refused_record_rolls_back_the_whole_batch(fresh, embedded_sample, embed
     assert keyword_search(fresh, "diubah", Filters(), 5).total == 0
 
 
+def segments(engine: OpenSearchEngine) -> list[int]:
+    """Searchable segments of each shard copy of the engine's live index."""
+    (index,) = engine.generations()
+    shards = engine.client.indices.segments(index=index)["indices"][index]["shards"]
+    return [len(copy["segments"]) for shard in shards.values() for copy in shard]
+
+
+def test_merging_leaves_one_segment_per_shard_and_the_same_answers(
+    fresh, embedded_sample, embedder
+):
+    """Each refreshed write batch adds a segment (each k-NN search walks every one's
+    graph); a merge joins them and searches answer as before. A reindex merges too."""
+    ids = [h.id for h in embedded_sample.browse(Filters(), SAMPLE_SIZE)]
+    for chunk in (ids[:200], ids[200:400], ids[400:]):
+        records = [embedded_sample.get(i) for i in chunk]
+        vectors = np.stack([embedded_sample.get_vector(i) for i in chunk])
+        fresh.upsert(records, vectors, embedder.info)  # type: ignore[arg-type]
+    vector = embedded_sample.get_vector(ids[0])
+    before = probe(fresh, vector)
+    assert segments(fresh) == [3]
+    fresh.merge()
+    assert segments(fresh) == [1] and probe(fresh, vector) == before
+    fresh.upsert([embedded_sample.get(ids[0])], vector[None, :], embedder.info)  # type: ignore[list-item]
+    fresh.reindex(embedder)
+    assert segments(fresh) == [1] and probe(fresh, vector) == before
+
+
 def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
     """Readers (another client, as in another process) never fail nor see fewer results."""
     fill(fresh, embedded_sample, embedder.info)
@@ -166,6 +193,10 @@ def test_reindex_swaps_alias_while_searching(fresh, embedded_sample, embedder):
     assert reports[0].old == tuple(first_generation)
     assert fresh.generations() == [reports[1].new]
     assert probe(reader, vector) == expected
+    segments = fresh.client.indices.segments(index=reports[1].new)["indices"][reports[1].new]
+    assert all(
+        len(copy["segments"]) == 1 for shard in segments["shards"].values() for copy in shard
+    )
 
 
 def test_writes_during_a_reindex_wait_for_the_swap_and_none_is_lost(
