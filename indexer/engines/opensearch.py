@@ -345,14 +345,24 @@ def facets_body(
     return body | (ids if listed else {})
 
 
-def probe_body(typed: QueryTerms, asked: Sequence[str]) -> dict[str, Any]:
-    """Which of a query's terms the store holds (a count per term over every record) and
-    the suggester's candidates for the ``asked`` ones (see indexer.fuzzy.closest)."""
-    aggs = {f"t{i}": {"filter": {"term": {"vocabulary": t}}} for i, t in enumerate(typed.terms)}
-    body: dict[str, Any] = {"size": 0, "track_total_hits": False, "aggs": aggs}
+def probe_bodies(terms: Sequence[str], asked: Sequence[str]) -> list[dict[str, Any]]:
+    """Searches telling which of a query's terms the store holds, each stopping at the
+    first record that holds its term (counting every record holding a common term cost
+    as much as the keyword search itself), then the suggester's candidates for the
+    ``asked`` terms (see indexer.fuzzy.closest)."""
+    bodies: list[dict[str, Any]] = [
+        {
+            "query": {"term": {"vocabulary": t}},
+            "size": 0,
+            "track_total_hits": 1,
+            "terminate_after": 1,
+        }
+        for t in terms
+    ]
     if asked:
-        body["suggest"] = {f"s{i}": {"text": t, "term": SUGGEST} for i, t in enumerate(asked)}
-    return body
+        suggest = {f"s{i}": {"text": t, "term": SUGGEST} for i, t in enumerate(asked)}
+        bodies.append({"size": 0, "track_total_hits": False, "suggest": suggest})
+    return bodies
 
 
 def match_body(match: MatchQuery) -> dict[str, Any]:
@@ -416,11 +426,6 @@ def _fixes(asked: Sequence[str], suggest: dict[str, Any]) -> dict[str, str]:
         if best is not None:
             fixed[term] = best
     return fixed
-
-
-def _held(probe: dict[str, Any], i: int) -> bool:
-    """Whether some record holds the probe's i-th term."""
-    return bool(probe.get("aggregations", {}).get(f"t{i}", {}).get("doc_count"))
 
 
 def _facet_counts(found: dict[str, Any], fields: Sequence[str]) -> FacetCounts:
@@ -765,23 +770,24 @@ class OpenSearchEngine:
     def resolve(
         self, text: str | None, vector: np.ndarray | None, correct: bool = True
     ) -> Resolved:
-        """One _msearch: which query terms the store holds, with the suggester's
+        """One _msearch: which query terms the store holds, the suggester's
         candidates for the unknown ones (indexer.fuzzy.closest picks exactly as in the
         embedded engine), and the nearest record to ``vector`` with its vector."""
         budget = term_budget(self.fields)
         asked: list[str] = []
         typed = query_terms(text, _recorder(asked), budget) if text is not None else None
         asked = [t for t in asked if correct and max_edits(t) > 0]
-        searches = [(probe_body(typed, asked), False)] if typed and typed.words else []
+        probed = typed.terms if typed and typed.words else ()
+        searches = [(body, False) for body in probe_bodies(probed, asked)] if probed else []
         if vector is not None:
             searches.append((knn_body(vector, Filters(), 1, source=["vector"]), False))
         answers = self._msearch(searches) if searches else []
-        probe = answers.pop(0) if typed and typed.words else {}
-        fixed = _fixes(asked, probe.get("suggest", {}))
-        held = {t for i, t in enumerate(typed.terms) if _held(probe, i)} if typed else set()
+        found = zip(probed, answers[: len(probed)], strict=True)
+        held = {term for term, answer in found if answer["hits"]["total"]["value"]}
+        fixed = _fixes(asked, answers[len(probed)].get("suggest", {}) if asked else {})
         held |= set(fixed.values())
         terms = query_terms(text, _fixed_by(fixed), budget) if text is not None else None
-        nearest = answers[0]["hits"]["hits"][:1] if answers else []
+        nearest = answers[-1]["hits"]["hits"][:1] if vector is not None else []
         return Resolved(
             terms,
             terms.known_share(lambda w: any(t in held for t in w)) if terms else 0.0,

@@ -25,7 +25,7 @@ from indexer.engines.opensearch import (
     knn_body,
     lexical_body,
     match_body,
-    probe_body,
+    probe_bodies,
 )
 from indexer.fields import FIELDS
 from indexer.schema import store_layout
@@ -91,15 +91,14 @@ def test_a_keyword_query_names_each_word_once():
 
 
 def test_resolving_asks_which_terms_exist_and_suggests_only_for_the_asked_ones():
-    typed = QueryTerms((("antre", "antrean"), ("puskesms",)))
-    body = probe_body(typed, ["puskesms"])
-    assert body["size"] == 0
-    assert body["aggs"] == {
-        f"t{i}": {"filter": {"term": {"vocabulary": t}}}
-        for i, t in enumerate(["antre", "antrean", "puskesms"])
-    }
-    assert list(body["suggest"]) == ["s0"] and body["suggest"]["s0"]["text"] == "puskesms"
-    assert "suggest" not in probe_body(typed, [])
+    bodies = probe_bodies(["antre", "antrean", "puskesms"], ["puskesms"])
+    *held, suggest = bodies
+    assert [b["query"] for b in held] == [
+        {"term": {"vocabulary": t}} for t in ["antre", "antrean", "puskesms"]
+    ]
+    assert all(b["terminate_after"] == 1 and b["size"] == 0 for b in held)  # one record is enough
+    assert list(suggest["suggest"]) == ["s0"] and suggest["suggest"]["s0"]["text"] == "puskesms"
+    assert all("suggest" not in b for b in probe_bodies(["antre", "puskesms"], []))
 
 
 def test_a_meaning_search_filters_inside_hnsw():
