@@ -182,13 +182,11 @@ class QueryPlan:
 
 @dataclass(frozen=True)
 class Answer:
-    """A plan executed: the keyword list (or the browsed one) with its total and each
-    hit's share of the query's words, the meaning list, the counts of the match set
-    (``counts.matched``: which hits of either list are in it) and every matched hit's
-    record."""
+    """A plan executed: the keyword list (or the browsed one) with each hit's share of
+    the query's words, the meaning list, the counts of the match set (``counts.matched``:
+    which hits of either list are in it) and every matched hit's record."""
 
     keyword: list[Hit]
-    keyword_total: int
     coverage: dict[str, float]
     semantic: list[Hit]
     counts: FacetCounts
@@ -407,10 +405,14 @@ def query_terms(
 def keyword_search(
     engine: Engine, text: str, filters: Filters, k: int, correct: bool = True
 ) -> LexicalResult:
-    """A keyword search alone: the query resolved, then its keyword list executed."""
+    """A keyword search alone: the query resolved, then its keyword list executed and
+    the records holding any of its words counted."""
     resolved = engine.resolve(text, None, correct)
     terms = resolved.terms or QueryTerms()
-    found = engine.execute(QueryPlan(filters, k, terms, facet_fields=(), records=False))
+    any_word = MatchQuery(text, terms=terms)
+    found = engine.execute(
+        QueryPlan(filters, k, terms, match=any_word, facet_fields=(), records=False)
+    )
     return LexicalResult(
-        found.keyword, found.keyword_total, terms.corrections, found.coverage, resolved.known
+        found.keyword, found.counts.total, terms.corrections, found.coverage, resolved.known
     )

@@ -581,9 +581,9 @@ class EmbeddedEngine:
 
     def execute(self, plan: QueryPlan) -> Answer:
         keyword: list[Hit] = []
-        total, coverage = 0, dict[str, float]()
+        coverage: dict[str, float] = {}
         if plan.terms is not None:
-            keyword, total, coverage = self._keyword(plan.terms, plan.filters, plan.k)
+            keyword, coverage = self._keyword(plan.terms, plan.filters, plan.k)
         elif plan.vector is None:
             keyword = self.browse(plan.filters, plan.k)
         semantic = self.knn(plan.vector, plan.filters, plan.k) if plan.vector is not None else []
@@ -592,7 +592,6 @@ class EmbeddedEngine:
         matched = [i for i in candidates if i in counts.matched]
         return Answer(
             keyword,
-            total if plan.terms is not None else counts.total,
             coverage,
             semantic,
             counts,
@@ -601,15 +600,15 @@ class EmbeddedEngine:
 
     def _keyword(
         self, query: QueryTerms, filters: Filters, k: int
-    ) -> tuple[list[Hit], int, dict[str, float]]:
-        """Keyword top k under the filters, how many match, each hit's share of the words."""
+    ) -> tuple[list[Hit], dict[str, float]]:
+        """Keyword top k under the filters, and each hit's share of the query's words."""
         snap, found = self._lexical_matches(query)
         positions, scores = found.positions, found.scores
         keep = snap.mask(filters)[positions] if len(positions) else np.zeros(0, bool)
         positions, scores, words = positions[keep], scores[keep], found.words[keep]
         hits = _top(snap, positions, scores, k)
         share = dict(zip(positions.tolist(), words / max(len(query.words), 1), strict=True))
-        return hits, len(positions), {h.id: float(share[snap.row_of[h.id]]) for h in hits}
+        return hits, {h.id: float(share[snap.row_of[h.id]]) for h in hits}
 
     def knn(
         self,

@@ -284,7 +284,7 @@ def lexical_body(
         "size": max(k, 0),
         "sort": SCORE_ORDER,
         "track_scores": True,
-        "track_total_hits": True,
+        "track_total_hits": False,  # the match set's count is the total
         "_source": source,
     }
 
@@ -466,10 +466,8 @@ def _answer(
         matched = frozenset(i for i in candidates if plan.match.covered(coverage.get(i, 0.0)))
     counts = replace(_facet_counts(found.get("aggregations", {}), fields), matched=matched)
     sources = {h["_id"]: h.get("_source") or {} for h in [*meaning, *listed_hits]}
-    total = listed["total"]["value"] if plan.terms is not None and listed else counts.total
     return Answer(
         keyword,
-        int(total),
         coverage,
         semantic,
         counts,

@@ -352,5 +352,5 @@ def test_a_plan_without_query_browses_newest_first(loaded_engine):
     filters = Filters({"province": ("Jawa Timur",)})
     answer = loaded_engine.execute(QueryPlan(filters, 7))
     assert answer.keyword == loaded_engine.browse(filters, 7)
-    assert answer.keyword_total == loaded_engine.facets(MatchQuery(), filters).total > 7
+    assert answer.counts.total == loaded_engine.facets(MatchQuery(), filters).total > 7
     assert list(answer.records) and set(answer.records) == {h.id for h in answer.keyword}
