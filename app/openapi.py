@@ -300,7 +300,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["total", "page", "size", "took_ms", "results", "facets"],
         "properties": {
-            "total": INT,
+            "total": INT
+            | {
+                "description": "records in the query's match set (which the facets count): "
+                "a semantic or hybrid query matches among the 1,000 records nearest to it in "
+                "meaning (on OpenSearch each shard's 1,000, found by an approximate HNSW search)"
+            },
             "page": INT,
             "size": INT,
             "took_ms": {"type": "number"},
