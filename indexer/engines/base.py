@@ -26,7 +26,7 @@ FILTER_CLAUSES = 128  # room left for the filters
 ANY_WORD = 1e-9  # a match threshold just above zero: one word of the query is enough
 # A query with a vector matches among this many records nearest to it in meaning (per
 # shard on OpenSearch): scoring every record's cosine per search costs 55 ms per 100,000
-# records on an OpenSearch node, which a national store cannot afford (bench/results.md).
+# records on an OpenSearch node, which a national store cannot afford (README, "Match set").
 MATCH_NEIGHBOURS = 1_000
 FacetValue = str | int | bool
 Facets = dict[str, list[tuple[FacetValue, int]]]
