@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -224,23 +224,26 @@ def hybrid_texts(size: int, queries: int, warmup: int = WARMUP, seed: int = SEED
 
 def _timed_rows(
     store: Store, conn: http.client.HTTPConnection, batches: dict[str, list[dict[str, Any]]]
-) -> Iterator[tuple[str, list[float]]]:
-    """Each search row's timings, then "similar": the top hit of each hybrid search."""
+) -> Iterator[tuple[str, list[float], float | None]]:
+    """Each search row's timings and CPU wait, then the same for "similar": the top hit
+    of each hybrid search."""
     opened: list[str] = []
     for row, batch in batches.items():
         timings = []
-        for params in tqdm(batch, desc=f"{store.engine} {store.records}, {row}", unit="q"):
-            elapsed, found = _timed_get(conn, params)
-            timings.append(elapsed)
-            opened += [found["results"][0]["id"]] if row == "hybrid" and found["results"] else []
-        yield row, timings
-    yield (
-        SIMILAR,
-        [
+        with Stopwatch() as watch:
+            for params in tqdm(batch, desc=f"{store.engine} {store.records}, {row}", unit="q"):
+                elapsed, found = _timed_get(conn, params)
+                timings.append(elapsed)
+                opened += (
+                    [found["results"][0]["id"]] if row == "hybrid" and found["results"] else []
+                )
+        yield row, timings, watch.cpu_wait
+    with Stopwatch() as watch:
+        timings = [
             _timed_get(conn, {}, f"/api/v1/innovations/{quote(record_id)}/similar")[0]
             for record_id in tqdm(opened, desc=f"{store.engine} {store.records}, similar")
-        ],
-    )
+        ]
+    yield SIMILAR, timings, watch.cpu_wait
 
 
 def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[LatencyResult]:
@@ -252,15 +255,8 @@ def measure_store(store: Store, queries: int, warmup: int, seed: int) -> list[La
         for params in warm:
             for mode in MODES:
                 _timed_get(conn, params | {"mode": mode})
-        rows = _timed_rows(store, conn, batches)
-        while True:
-            with Stopwatch() as watch:
-                row, timings = next(rows, (None, []))
-            if row is None:
-                break
-            disk, heap = _footprint(store)
-            summary = _summarise(store, row, timings, _rss_mib(pid), watch.cpu_wait)
-            results.append(replace(summary, disk_mib=disk, heap_mib=heap))
+        for row, timings, cpu_wait in _timed_rows(store, conn, batches):
+            results.append(_summarise(store, row, timings, _rss_mib(pid), cpu_wait))
         conn.close()
     return results
 
@@ -269,6 +265,7 @@ def _summarise(
     store: Store, mode: str, timings: list[float], rss: float, cpu_wait: float | None
 ) -> LatencyResult:
     p50, p95 = p50_p95(timings)
+    disk, heap = _footprint(store)
     return LatencyResult(
         store.engine,
         store.records,
@@ -280,6 +277,8 @@ def _summarise(
         rss,
         cpu_wait,
         store.load_s,
+        disk,
+        heap,
     )
 
 
