@@ -177,18 +177,23 @@ def test_match_set_adds_word_share_to_cosine(loaded_engine):
 def test_a_rule_with_a_vector_matches_only_among_its_nearest_records(loaded_engine):
     """However low the threshold, only the rule's ``neighbours`` nearest records in the
     whole store can match (on OpenSearch each shard's nearest); words alone never reach
-    a threshold that needs a cosine."""
+    a threshold that needs a cosine.
+
+    The cap is as wide as a k-NN search explores (100): an HNSW search for fewer
+    neighbours is approximate, and on a cluster a replica's graph differs from its
+    primary's, so a narrower cap could miss one of the nearest on one copy only."""
     vector = loaded_engine.get_vector("kipp-2019-prov-dki-telor-dadar-112")
     shards = loaded_engine.shard_layout.shards if hasattr(loaded_engine, "shard_layout") else 1
-    nearest = {h.id for h in loaded_engine.knn(vector, Filters(), 12)}
+    cap = 100
+    nearest = {h.id for h in loaded_engine.knn(vector, Filters(), cap)}
     far = {h.id for h in loaded_engine.browse(Filters(), 1000)}
-    far -= {h.id for h in loaded_engine.knn(vector, Filters(), 100)}
-    anything = MatchQuery(vector=vector, threshold=-1.0, neighbours=12)
+    far -= {h.id for h in loaded_engine.knn(vector, Filters(), cap * shards + 50)}
+    anything = MatchQuery(vector=vector, threshold=-1.0, neighbours=cap)
     counts = loaded_engine.facets(anything, Filters(), candidates=sorted(nearest | far))
-    assert 12 <= counts.total <= 12 * shards and counts.matched == nearest
+    assert cap <= counts.total <= cap * shards and counts.matched == nearest
     text = "nomor darurat"
     words = {h.id for h in keyword_search(loaded_engine, text, Filters(), 500).hits}
-    both = MatchQuery(text, vector, coverage_weight=0.5, threshold=0.4, neighbours=12)
+    both = MatchQuery(text, vector, coverage_weight=0.5, threshold=0.4, neighbours=cap)
     counts = loaded_engine.facets(both, Filters(), candidates=sorted(words | nearest))
     assert counts.matched & words & far == set() and len(words & far) > 3
     assert nearest <= counts.matched
