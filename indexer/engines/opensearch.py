@@ -253,9 +253,15 @@ def _model_of(meta: dict[str, Any] | None) -> ModelInfo | None:
     return ModelInfo(meta["model"], int(meta["dimension"])) if meta else None
 
 
+def _holding(word: Sequence[str]) -> dict[str, Any]:
+    """Records holding a query word: any of its terms in "vocabulary" (every analysed
+    field's terms). The one test behind both a hit's share of the words and the match set."""
+    return {"terms": {"vocabulary": list(word)}}
+
+
 def _named_words(query: QueryTerms) -> dict[str, Any]:
     """One named clause per query word, so that a hit's ``matched_queries`` say which
-    words it holds ("vocabulary" has every analysed field's terms).
+    words it holds.
 
     The clauses sit under a required clause no record matches (no id is empty), so the
     query phase never runs them; OpenSearch's fetch phase checks every named query
@@ -263,7 +269,7 @@ def _named_words(query: QueryTerms) -> dict[str, Any]:
     to 93 ms (bench/search_latency.py), with the same hits, scores and matched_queries.
     """
     named = [
-        {"constant_score": {"filter": {"terms": {"vocabulary": list(word)}}, "_name": f"w{i}"}}
+        {"constant_score": {"filter": _holding(word), "_name": f"w{i}"}}
         for i, word in enumerate(query.words)
     ]
     return {"bool": {"must": [{"term": {"id": ""}}], "should": named}}
@@ -377,8 +383,7 @@ def match_body(match: MatchQuery) -> dict[str, Any]:
     words = match.terms.words if match.terms and match.text is not None else ()
     share = match.coverage_weight / len(words) if words else 0.0
     clauses: list[dict[str, Any]] = [
-        {"constant_score": {"filter": {"terms": {"vocabulary": list(word)}}, "boost": share}}
-        for word in words
+        {"constant_score": {"filter": _holding(word), "boost": share}} for word in words
     ]
     threshold, query = match.threshold, {"bool": {"should": clauses}}
     if match.vector is not None:  # the nearest alone are scored, the words only for them
