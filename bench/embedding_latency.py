@@ -38,6 +38,7 @@ from pathlib import Path
 
 from app.cli import sample_path
 from bench.machine import Stopwatch, cpu_model, percent
+from bench.report import table
 from bench.search_latency import p50_p95
 from indexer.embeddings import MINILM, MULTILINGUAL_E5, SENTENCE_TRANSFORMERS, Embedder
 from indexer.readers import read_file
@@ -213,8 +214,7 @@ def report(results: list[Config], rounds: int, clients: int, cpu_wait: str, reco
         "passages/s",
         "load s",
     ]
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
-    lines += ["| " + " | ".join(c.row()) + " |" for c in results]
+    lines = table(header, [c.row() for c in results], "l" + "r" * (len(header) - 1))
     import torch
 
     return "\n".join(

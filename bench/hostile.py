@@ -23,6 +23,7 @@ import numpy as np
 
 from app import create_app
 from app.cli import sample_path
+from bench.report import table
 from indexer.embeddings import Embedder
 from indexer.engines.embedded import EmbeddedEngine
 from indexer.ingest import Ingestor
@@ -108,13 +109,18 @@ def main() -> None:
         "The right-hand columns add three pathological records; the queries put them on",
         "the first page, and 'similar' and the detail page start from the 10,000-word one.",
         "",
-        "| request | p50 ms (sample) | p95 ms (sample) | p50 ms (+ pathological) | "
-        "p95 ms (+ pathological) |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {name} | {before[name][0]:.1f} | {before[name][1]:.1f} | {after[name][0]:.1f} "
-            f"| {after[name][1]:.1f} |"
-            for name in before
+        *table(
+            (
+                "request",
+                "p50 ms (sample)",
+                "p95 ms (sample)",
+                "p50 ms (+ pathological)",
+                "p95 ms (+ pathological)",
+            ),
+            (
+                (name, *(f"{ms:.1f}" for ms in (*before[name][:2], *after[name][:2])))
+                for name in before
+            ),
         ),
     ]
     RESULTS.write_text("\n".join(lines) + "\n", "utf-8")

@@ -28,6 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.report import table
 from bench.servers import ROOT, free_port, log_file, wait_until
 
 LIGHTHOUSE = ROOT / "tests" / "browser" / "node_modules" / ".bin" / "lighthouse"
@@ -106,20 +107,23 @@ def measure(runs: int) -> dict[tuple[str, str], dict[str, int]]:
     return results
 
 
+def _score(score: int) -> str:
+    return f"{score}{'' if score >= TARGET else ' (below target)'}"
+
+
 def report(results: dict[tuple[str, str], dict[str, int]], runs: int) -> str:
-    head = "| page | form factor | " + " | ".join(CATEGORIES) + " |\n"
-    head += "|---|---|" + "---:|" * len(CATEGORIES) + "\n"
-    rows = "".join(
-        f"| {page} (`{PAGES[page]}`) | {factor} | "
-        + " | ".join(f"{s[c]}{'' if s[c] >= TARGET else ' (below target)'}" for c in CATEGORIES)
-        + " |\n"
+    rows = (
+        (f"{page} (`{PAGES[page]}`)", factor, *(_score(s[c]) for c in CATEGORIES))
         for (page, factor), s in results.items()
     )
+    lines = table(("page", "form factor", *CATEGORIES), rows, "ll" + "r" * len(CATEGORIES))
     return (
         f"# Lighthouse ({dt.date.today().isoformat()})\n\n"
         f"`python -m bench.lighthouse`: the sample data served by `jippnas demo`, Debian's "
         f"Chromium, Lighthouse's phone (default, throttled) and desktop presets; the median "
-        f"of {runs} runs per page. Target: at least {TARGET} in every category.\n\n" + head + rows
+        f"of {runs} runs per page. Target: at least {TARGET} in every category.\n\n"
+        + "\n".join(lines)
+        + "\n"
     )
 
 

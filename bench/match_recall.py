@@ -24,6 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bench.queries import QueryMix
+from bench.report import table
 from bench.search_latency import VECTOR_BUDGET, p50_p95
 from bench.servers import opensearch_node
 from bench.stores import ReusingEmbedder, cached_store, opensearch_store
@@ -40,6 +41,9 @@ RESULTS = Path(__file__).parent / "match-recall.md"
 MODES = ("semantic", "hybrid")
 SEED = 11
 CLOSE = 0.05  # a total within 5% of the exact one
+HEADER = ("records", "mode", "queries", "mean exact total", "same total", "total within 5%",
+          "mean error", "worst error", "same facet counts", "count p50 ms",
+          "count p95 ms")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,13 @@ class Recall:
     same_facets: float  # share of facet value counts equal to the exact ones
     p50_ms: float  # the OpenSearch counting request alone
     p95_ms: float
+
+    def cells(self) -> tuple[object, ...]:
+        """This row of the report's table (``HEADER``)."""
+        return (f"{self.records:,}", self.mode, self.queries, f"{self.exact_total:,.0f}",
+                f"{self.same_total:.0%}", f"{self.close_total:.0%}", f"{self.error:.1%}",
+                f"{self.worst:.0%}", f"{self.same_facets:.1%}", f"{self.p50_ms:.1f}",
+                f"{self.p95_ms:.1f}")  # fmt: skip
 
 
 def _facet_agreement(exact: FacetCounts, found: FacetCounts) -> tuple[int, int]:
@@ -128,15 +139,7 @@ def report(rows: Sequence[Recall]) -> str:
         "pass the rule, both totals are 1,000 for an unfiltered query but the two sets of "
         "nearest records differ where the HNSW search is approximate, so a filtered total "
         "(20% of the queries) or a facet value's count can be higher or lower.\n",
-        "| records | mode | queries | mean exact total | same total | total within 5% | "
-        "mean error | worst error | same facet counts | count p50 ms | count p95 ms |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        *(
-            f"| {r.records:,} | {r.mode} | {r.queries} | {r.exact_total:,.0f} | "
-            f"{r.same_total:.0%} | {r.close_total:.0%} | {r.error:.1%} | {r.worst:.0%} | "
-            f"{r.same_facets:.1%} | {r.p50_ms:.1f} | {r.p95_ms:.1f} |"
-            for r in rows
-        ),
+        *table(HEADER, (r.cells() for r in rows), "rlrrrrrrrrr"),
     ]
     return "\n".join(lines) + "\n"
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.report import table
 from bench.search_latency import VECTOR_BUDGET
 from bench.servers import opensearch_node
 from bench.stores import ReusingEmbedder, cached_store, opensearch_store
@@ -63,9 +64,11 @@ def report(rows: Sequence[tuple[str, int, float, int]]) -> str:
         "with the same model (records and vectors copied); OpenSearch: a single node "
         "(1 GiB heap) on the same 2-core machine, the new generation merged into one "
         "segment before the swap.\n",
-        "| engine | records | seconds | records/s |",
-        "|---|---:|---:|---:|",
-        *(f"| {e} | {n:,} | {s:.0f} | {c / s:,.0f} |" for e, n, s, c in rows),
+        *table(
+            ("engine", "records", "seconds", "records/s"),
+            ((e, f"{n:,}", f"{s:.0f}", f"{c / s:,.0f}") for e, n, s, c in rows),
+            "lrrr",
+        ),
     ]
     return "\n".join(lines) + "\n"
 

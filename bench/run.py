@@ -26,6 +26,7 @@ from bench import ingest_throughput, queue_throughput, search_latency
 from bench.embedding_latency import QueryFloor, query_floor
 from bench.ingest_throughput import IngestResult
 from bench.machine import cpu_model, percent, pressure_avg60
+from bench.report import table
 from bench.search_latency import LatencyResult
 from bench.servers import opensearch_node
 from bench.stores import ENGINES, LOAD_BATCH
@@ -36,11 +37,6 @@ RESULTS = Path(__file__).parent / "results.md"
 
 def _met(value: bool | None) -> str:
     return "" if value is None else ("met" if value else "NOT met")
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
 
 
 def _machine(load_before: tuple[float, ...], model: str) -> list[str]:
@@ -163,7 +159,7 @@ def _search_section(
         "snapshot, so terms met earlier in the run cost less, as in a running service. "
         + _opensearch_notes(latency),
         "",
-        *_table(header, rows),
+        *table(header, rows),
         "",
         floor,
         "",
@@ -214,7 +210,7 @@ def _ingest_section(ingest: Sequence[IngestResult]) -> list[str]:
     ]
     header = ("engine", "path", "records", "batch", "bare encode rec/s", "ingest rec/s",
               "ratio", "rounds' ratios", "CPU wait", "target", "status")  # fmt: skip
-    return ["## Ingest throughput", "", _ingest_text(ingest), "", *_table(header, rows), ""]
+    return ["## Ingest throughput", "", _ingest_text(ingest), "", *table(header, rows), ""]
 
 
 def render(

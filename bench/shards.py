@@ -25,6 +25,7 @@ from pathlib import Path
 from app.cli import sample_path
 from bench.relevance.metrics import ndcg
 from bench.relevance.run import load_queries, sample_size
+from bench.report import table
 from bench.servers import opensearch_node
 from indexer.embeddings import DEFAULT_MODEL, Embedder
 from indexer.engines.base import Engine, Filters, keyword_search
@@ -100,11 +101,13 @@ def main() -> None:
         f"`python -m bench.shards`: the {sample_size()} sample "
         f"records, {len(queries)} judged queries, keyword mode, top {K}; a 2-node cluster "
         "(one JVM) on this machine, index of 2 primaries with 1 replica each.\n",
-        "| search type | same top 10 as one shard | nDCG@10 | p50 ms |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {name} | {r['same']:.0%} | {r['ndcg']:.3f} | {r['p50']:.1f} |"
-            for name, r in rows.items()
+        *table(
+            ("search type", "same top 10 as one shard", "nDCG@10", "p50 ms"),
+            (
+                (name, f"{r['same']:.0%}", f"{r['ndcg']:.3f}", f"{r['p50']:.1f}")
+                for name, r in rows.items()
+            ),
+            "lrrr",
         ),
     ]
     text = "\n".join(lines) + "\n"

@@ -24,6 +24,8 @@ from typing import Any
 
 import requests
 
+from bench.report import table
+
 MARKER = "soakpenanda"  # a word only the writers' records contain
 QUERIES = (
     "antrean panjang di puskesmas",
@@ -55,16 +57,13 @@ class SoakReport:
                 self.server_errors.append(f"{kind}: {response.status_code} {response.text[:300]}")
 
     def table(self) -> str:
-        rows = [f"| {k} | {n} |" for k, n in sorted((self.reads + self.writes).items())]
         codes = ", ".join(f"{c}: {n}" for c, n in sorted(self.statuses.items()))
         return "\n".join(
             [
                 f"soak: {self.seconds:.0f} s, statuses {codes}, "
                 f"5xx {sum(n for c, n in self.statuses.items() if c >= 500)}, "
                 f"deleted records returned {len(self.resurrected)}",
-                "| operation | count |",
-                "|---|---|",
-                *rows,
+                *table(("operation", "count"), sorted((self.reads + self.writes).items())),
             ]
         )
 
