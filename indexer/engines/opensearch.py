@@ -449,19 +449,20 @@ def _share(hit: dict[str, Any], words: int) -> float:
 
 def _answer(
     plan: QueryPlan,
-    listed: dict[str, Any] | None,
+    first: list[dict[str, Any]],
     meaning: list[dict[str, Any]],
     found: dict[str, Any],
     fields: Sequence[str],
     registry: Registry,
 ) -> Answer:
-    """A plan's answer from its _msearch responses. Which hits are in the match set: for
-    a rule with a vector, those the counting search listed (the whole match set); for
-    one without, those holding enough of the query's words (``MatchQuery.covered``)."""
-    listed_hits = listed["hits"] if listed else []
+    """A plan's answer from its _msearch responses: the ``first`` list's hits (keyword
+    or browsed), the meaning list's, and the counting search. Which hits are in the
+    match set: for a rule with a vector, those the counting search listed (the whole
+    match set); for one without, those holding enough of the query's words
+    (``MatchQuery.covered``)."""
     words = len(plan.terms.words) if plan.terms else 0
-    coverage = {h["_id"]: _share(h, words) for h in listed_hits} if plan.terms else {}
-    keyword = [Hit(h["_id"], float(h.get("_score") or 0.0)) for h in listed_hits]
+    coverage = {h["_id"]: _share(h, words) for h in first} if plan.terms else {}
+    keyword = [Hit(h["_id"], float(h.get("_score") or 0.0)) for h in first]
     semantic = [Hit(h["_id"], _cosine_of(h["_score"])) for h in meaning]
     candidates = candidate_ids(keyword, semantic)
     if plan.match.vector is not None:
@@ -470,7 +471,7 @@ def _answer(
     else:
         matched = frozenset(i for i in candidates if plan.match.covered(coverage.get(i, 0.0)))
     counts = replace(_facet_counts(found.get("aggregations", {}), fields), matched=matched)
-    sources = {h["_id"]: h.get("_source") or {} for h in [*meaning, *listed_hits]}
+    sources = {h["_id"]: h.get("_source") or {} for h in [*meaning, *first]}
     return Answer(
         keyword,
         coverage,
@@ -819,9 +820,9 @@ class OpenSearchEngine:
         listed = match.neighbours * self.shard_layout.shards if match.vector is not None else 0
         searches.append((facets_body(match, plan.filters, fields, (), listed), False))
         answers = self._msearch(searches)
-        keyword = answers[0]["hits"] if plan.terms is not None or plan.vector is None else None
+        first = answers[0]["hits"]["hits"] if plan.terms is not None or plan.vector is None else []
         meaning = answers[-2]["hits"]["hits"] if plan.vector is not None else []
-        return _answer(plan, keyword, meaning, answers[-1], fields, self.fields)
+        return _answer(plan, first, meaning, answers[-1], fields, self.fields)
 
     @_guarded
     def knn(

@@ -142,13 +142,10 @@ def test_which_hits_match_comes_from_the_match_set_or_from_the_words_they_hold()
     matched hits' records come back."""
     query = QueryTerms((("sampah",), ("plastik",)))
     vector = np.array([1.0, 0.0], np.float32)
-    listed = {
-        "total": {"value": 2},
-        "hits": [
-            {"_id": "a", "_score": 3.0, "matched_queries": ["w0", "w1"], "_source": {}},
-            {"_id": "b", "_score": 1.0, "matched_queries": ["w0"], "_source": {}},
-        ],
-    }
+    listed = [
+        {"_id": "a", "_score": 3.0, "matched_queries": ["w0", "w1"], "_source": {}},
+        {"_id": "b", "_score": 1.0, "matched_queries": ["w0"], "_source": {}},
+    ]
     meaning = [{"_id": "c", "_score": 0.95, "_source": {}}, {"_id": "b", "_score": 0.9}]
     counted = {"hits": {"hits": [{"fields": {"id": [i]}} for i in ("a", "c", "z")]}}
     match = MatchQuery("sampah plastik", vector, 0.1, 0.86, query)
